@@ -1,0 +1,25 @@
+import pytest
+
+from mashang.testing import make_county
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Real PBKDF2 costs ~0.3 s per password; the hasher is not what these tests test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The test client and the live server speak plain http, also when run with production
+    # variables (DATABASE_URL set); test_settings checks the production hardening itself.
+    settings.SECURE_SSL_REDIRECT = False
+    settings.SESSION_COOKIE_SECURE = False
+    settings.CSRF_COOKIE_SECURE = False
+
+
+@pytest.fixture
+def county(db):
+    """A small county with one named person per role (see mashang.testing)."""
+    return make_county()
+
+
+@pytest.fixture
+def people(county):
+    return county.people

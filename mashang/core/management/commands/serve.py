@@ -1,0 +1,58 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management import get_commands
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the whole platform in the foreground: gunicorn (web) and the background worker."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--workers", default=os.environ.get("WEB_CONCURRENCY", "2"))
+
+    def handle(self, *args, **options):
+        bind = f"{options['host']}:{options['port']}"
+        procs = {
+            "web": [sys.executable, "-m", "gunicorn", "mashang.wsgi:application",
+                    "--bind", bind, "--workers", str(options["workers"]),
+                    "--access-logfile", "-", "--graceful-timeout", "10"],
+        }
+        if "worker" in get_commands():
+            procs["worker"] = [sys.executable, "manage.py", "worker"]
+        running = {name: subprocess.Popen(cmd) for name, cmd in procs.items()}
+        self.stdout.write(f"码上办已启动：http://{bind}/  （按 Ctrl-C 停止）")
+
+        stopping = False
+
+        def stop(signum, frame):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        code = 0
+        while not stopping:
+            for name, proc in running.items():
+                if proc.poll() is not None:
+                    self.stderr.write(f"{name} 进程已退出（{proc.returncode}），正在停止其他进程。")
+                    code = proc.returncode or 1
+                    stopping = True
+                    break
+            time.sleep(0.3)
+        for proc in running.values():
+            if proc.poll() is None:
+                proc.terminate()
+        deadline = time.monotonic() + 15
+        for proc in running.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self.stdout.write("码上办已停止。")
+        sys.exit(code)

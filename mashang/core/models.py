@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.db import models
+
+
+class AuditLog(models.Model):
+    """Who did or saw what, when and from where: every sensitive access and every login."""
+
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
+        on_delete=models.PROTECT, related_name="+",
+    )
+    action = models.CharField("动作", max_length=40, db_index=True)
+    object_type = models.CharField("对象类型", max_length=40, blank=True)
+    object_id = models.CharField("对象", max_length=40, blank=True)
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+    detail = models.CharField("说明", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"

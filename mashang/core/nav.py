@@ -1,0 +1,21 @@
+"""The staff navigation, filtered by the access each target view declares."""
+
+from django.urls import resolve, reverse
+
+# (url name, label): what each role may see comes from the view itself, never from here.
+STAFF_NAV = [
+    ("staff_home", "工作台"),
+    ("directory_tree", "行政区划"),
+    ("directory_units", "单位与职务"),
+]
+
+
+def nav_for(user) -> list[dict]:
+    items = []
+    for name, label in STAFF_NAV:
+        url = reverse(name)
+        view = resolve(url).func
+        access = getattr(view, "access", None)
+        if access and access != "public" and user.role in access:
+            items.append({"name": name, "label": label, "url": url})
+    return items

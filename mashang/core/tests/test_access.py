@@ -1,0 +1,73 @@
+"""Every page declares who may open it; each role sees only its own pages."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from mashang.core.access import ALL_STAFF, PUBLIC
+from mashang.core.nav import nav_for
+from mashang.directory.choices import Role
+from mashang.testing import PASSWORD
+
+
+def our_patterns(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin" or str(entry.pattern).startswith(("admin/", "static")):
+                continue
+            yield from our_patterns(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def test_every_view_declares_its_audience():
+    undeclared = [route for route, p in our_patterns()
+                  if getattr(p.callback, "access", None) is None]
+    assert undeclared == [], f"views without staff_view/public_view: {undeclared}"
+
+
+def test_every_declared_role_exists():
+    for route, p in our_patterns():
+        access = p.callback.access
+        if access != PUBLIC:
+            assert access <= ALL_STAFF, route
+
+
+def staff_routes():
+    return [(route, p) for route, p in our_patterns()
+            if p.callback.access != PUBLIC and "<" not in route]
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_role_matrix_for_parameterless_staff_pages(client, people, role):
+    user = next(p for p in vars(people).values() if p.role == role)
+    client.login(username=user.username, password=PASSWORD)
+    for route, p in staff_routes():
+        response = client.get("/" + route)
+        expected = 200 if role in p.callback.access else 403
+        assert response.status_code == expected, (role, route)
+
+
+def test_anonymous_visitors_are_sent_to_login(client, db):
+    for route, _p in staff_routes():
+        response = client.get("/" + route)
+        assert response.status_code == 302 and response.url.startswith(reverse("login")), route
+
+
+def test_nav_lists_exactly_the_pages_the_role_may_open(people):
+    for user in vars(people).values():
+        names = {item["name"] for item in nav_for(user)}
+        for route, p in staff_routes():
+            if p.name and p.name in {n for n, _ in __import__(
+                    "mashang.core.nav", fromlist=["STAFF_NAV"]).STAFF_NAV}:
+                assert (p.name in names) == (user.role in p.callback.access)
+
+
+def test_only_administrators_reach_the_django_admin(client, people):
+    client.login(username="t_dispatcher", password=PASSWORD)
+    assert client.get("/admin/").status_code == 302
+    client.logout()
+    client.login(username="t_admin", password=PASSWORD)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert "码上办 管理后台" in response.content.decode()

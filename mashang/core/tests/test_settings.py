@@ -1,0 +1,58 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def run_manage(*args, env_extra):
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DEMO_MODE", "REDIS_URL"}}
+    env.update(env_extra)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+PRODUCTION = {
+    "DEBUG": "0",
+    "DATABASE_URL": "postgres://mashang@127.0.0.1:5432/mashang",
+    "SECRET_KEY": "q7Vf2-Lk9zP0xR4tYw8bN3mC6hJ1sD5gA-eU_iO2pKlZxQ9rT4vB8nM3cF6yH1jW",
+    "ALLOWED_HOSTS": "mashang.example.gov.cn",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def test_deploy_check_passes_with_documented_production_variables():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_extra=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_without_secret_key_refuses_to_start():
+    env = dict(PRODUCTION)
+    env.pop("SECRET_KEY")
+    result = run_manage("check", env_extra=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_demo_data_cannot_be_loaded_with_production_settings():
+    result = run_manage("load_demo", env_extra=PRODUCTION)
+    assert result.returncode != 0
+    assert "演示数据只能在内置演示模式" in result.stderr
+
+
+def test_healthz_answers_503_when_the_database_is_unreachable():
+    # A real unreachable PostgreSQL port, not a mocked cursor.
+    code = (
+        "import django;django.setup();from django.test import Client;"
+        "r=Client(HTTP_HOST='mashang.example.gov.cn').get('/healthz');print(r.status_code, r.json()['status'])"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(PRODUCTION, DATABASE_URL="postgres://nobody@127.0.0.1:1/none",
+               DJANGO_SETTINGS_MODULE="mashang.settings", SECURE="0")
+    env.pop("REDIS_URL")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.stdout.split() == ["503", "error"], result.stdout + result.stderr

@@ -1,0 +1,40 @@
+from django.db import models
+
+
+class DivisionLevel(models.TextChoices):
+    PROVINCE = "province", "省"
+    CITY = "city", "市"
+    COUNTY = "county", "县（区）"
+    TOWNSHIP = "township", "乡镇（街道）"
+    VILLAGE = "village", "村（社区）"
+    HAMLET = "hamlet", "屋场党小组"
+
+
+class UnitKind(models.TextChoices):
+    DEPARTMENT = "department", "县直单位"
+    TOWNSHIP = "township", "乡镇（街道）"
+    VILLAGE = "village", "村（居）委会"
+    DISCIPLINE = "discipline", "县纪委监委"
+    SUPERVISION = "supervision", "效能督查"
+    DISPATCH = "dispatch", "诉求分拨中心"
+    SERVICE_CENTRE = "service_centre", "政务服务中心"
+    LEADER_OFFICE = "leader_office", "县领导办公室"
+
+
+class PositionTitle(models.TextChoices):
+    BUREAU_CHIEF = "bureau_chief", "局长（主任）"
+    PARTY_SECRETARY = "party_secretary", "乡镇党委书记"
+    MAYOR = "mayor", "乡镇长（街道主任）"
+    COUNTY_MAYOR = "county_mayor", "县长"
+    COUNTY_SECRETARY = "county_secretary", "县委书记"
+    DISCIPLINE_SECRETARY = "discipline_secretary", "县纪委书记"
+
+
+class Role(models.TextChoices):
+    DISPATCHER = "dispatcher", "分拨员"
+    HANDLER = "handler", "承办人"
+    UNIT_LEADER = "unit_leader", "单位负责人"
+    DISCIPLINE = "discipline", "纪检干部"
+    SUPERVISOR = "supervisor", "效能督查员"
+    COUNTY_LEADER = "county_leader", "县领导"
+    ADMIN = "admin", "系统管理员"

@@ -1,0 +1,33 @@
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from mashang.directory.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo_county
+
+
+class Command(BaseCommand):
+    help = "Load the demo county 衡南县 (embedded demo mode only; does nothing if already loaded)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--logins", action="store_true", help="print the demo logins")
+        parser.add_argument("--if-demo", action="store_true",
+                            help="outside demo mode, do nothing instead of failing (make run)")
+
+    def handle(self, *args, **options):
+        if not settings.DEMO_MODE:
+            if options["if_demo"]:
+                self.stdout.write("生产模式：不载入演示数据。")
+                return
+            raise CommandError("演示数据只能在内置演示模式（未设置 DATABASE_URL）下载入。")
+        start = time.perf_counter()
+        result = load_demo_county()
+        elapsed = time.perf_counter() - start
+        if result.created:
+            self.stdout.write(f"演示县已载入，用时 {elapsed:.1f} 秒：{result.counts}")
+        else:
+            self.stdout.write(f"演示县已存在，未作改动：{result.counts}")
+        if options["logins"]:
+            self.stdout.write("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+            for username, label in DEMO_LOGINS:
+                self.stdout.write(f"  {username:<12} {label}")

@@ -1,0 +1,54 @@
+from django.contrib.auth.views import LoginView
+from django.shortcuts import get_object_or_404, render
+
+from mashang.core.access import public_view, staff_view
+from mashang.core.nav import nav_for
+
+from .choices import UnitKind
+from .forms import StaffLoginForm
+from .models import Division
+from .queries import children_with_counts, county_root, units_with_positions
+
+
+class StaffLoginView(LoginView):
+    template_name = "directory/login.html"
+    authentication_form = StaffLoginForm
+    redirect_authenticated_user = True
+
+
+staff_login = public_view(StaffLoginView.as_view())
+
+
+@staff_view()
+def staff_home(request):
+    user = request.user
+    return render(request, "directory/home.html", {
+        "nav": nav_for(user),
+        "positions": list(user.positions.select_related("unit")),
+    })
+
+
+@staff_view()
+def directory_tree(request):
+    code = request.GET.get("code")
+    division = get_object_or_404(Division, code=code) if code else county_root()
+    children = children_with_counts(division) if division else []
+    return render(request, "directory/tree.html", {
+        "nav": nav_for(request.user),
+        "division": division,
+        "ancestors": list(division.ancestors()) if division else [],
+        "children": children,
+    })
+
+
+@staff_view()
+def directory_units(request):
+    kind = request.GET.get("kind") or UnitKind.DEPARTMENT
+    if kind not in UnitKind.values:
+        kind = UnitKind.DEPARTMENT
+    return render(request, "directory/units.html", {
+        "nav": nav_for(request.user),
+        "units": units_with_positions(kind),
+        "kinds": UnitKind.choices,
+        "kind": kind,
+    })

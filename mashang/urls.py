@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from mashang.core import views as core_views
+from mashang.core.access import public_view
+from mashang.directory import views as directory_views
+
+admin.site.site_header = "码上办 管理后台"
+admin.site.site_title = "码上办"
+admin.site.index_title = "系统管理"
+
+handler403 = "mashang.core.views.permission_denied"
+handler404 = "mashang.core.views.page_not_found"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("staff/login/", directory_views.staff_login, name="login"),
+    path("staff/logout/", public_view(LogoutView.as_view()), name="logout"),
+    path("staff/", directory_views.staff_home, name="staff_home"),
+    path("staff/directory/", directory_views.directory_tree, name="directory_tree"),
+    path("staff/units/", directory_views.directory_units, name="directory_units"),
+    path("admin/", admin.site.urls),
+]

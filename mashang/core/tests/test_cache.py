@@ -8,9 +8,8 @@ from django.core.cache import cache
 @pytest.mark.skipif(not settings.REDIS_URL,
                     reason="REDIS_URL not set (CI sets it on the PostgreSQL run)")
 def test_cache_is_the_real_redis_when_redis_url_is_set():
-    from django.core.cache.backends.redis import RedisCache
-
     from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
 
     assert isinstance(caches["default"], RedisCache)
     key = f"mashang-test-{uuid.uuid4().hex}"

@@ -28,6 +28,6 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"演示县已存在，未作改动：{result.counts}")
         if options["logins"]:
-            self.stdout.write("演示账号（密码均为 %s）：" % DEMO_PASSWORD)
+            self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
             for username, label in DEMO_LOGINS:
                 self.stdout.write(f"  {username:<12} {label}")

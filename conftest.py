@@ -1,4 +1,10 @@
+import os
+
 import pytest
+
+# Test keys for the encrypted fields, also when run with production variables (DATABASE_URL).
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "test1:" + "11" * 16)
+os.environ.setdefault("BLIND_INDEX_KEY", "22" * 32)
 
 from mashang.testing import make_county
 

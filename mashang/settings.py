@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "mashang.core",
     "mashang.directory",
+    "mashang.qrcodes",
+    "mashang.appeals",
+    "mashang.notifications",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,12 @@ from django.db import transaction
 from .choices import DivisionLevel, PositionTitle, Role, UnitKind
 from .models import Division, Position, Staff, Unit
 
+
+def _placement_model():
+    from mashang.qrcodes.models import Placement
+
+    return Placement
+
 COUNTY_CODE = "430422"
 DEMO_PASSWORD = "Hengnan@2026"
 
@@ -60,6 +66,13 @@ PLACE_B = "塘冲湾坪岭山桥田洲铺湖园江溪潭井岗坡源林庄屯堂
 class LoadResult:
     created: bool
     counts: dict
+
+
+def _place(rng: random.Random, suffix: str) -> str:
+    first, second = rng.choice(PLACE_A), rng.choice(PLACE_B)
+    while second == first:
+        second = rng.choice(PLACE_B)
+    return first + second + suffix
 
 
 def _names(rng: random.Random, count: int, make, taken: set[str] | None = None) -> list[str]:
@@ -118,7 +131,7 @@ def load_demo_county() -> LoadResult:
     villages = []
     for township, n in zip(townships, _split(VILLAGE_COUNT, len(townships)), strict=True):
         suffix = "社区" if township.name.endswith("街道") else "村"
-        names = _names(rng, n, lambda r, s=suffix: r.choice(PLACE_A) + r.choice(PLACE_B) + s)
+        names = _names(rng, n, lambda r, s=suffix: _place(r, s))
         for i, name in enumerate(names, start=1):
             villages.append(_division(f"{township.code}{200 + i:03d}", name,
                                       DivisionLevel.VILLAGE, township))
@@ -126,13 +139,16 @@ def load_demo_county() -> LoadResult:
 
     hamlets = []
     for village, n in zip(villages, _split(HAMLET_COUNT, len(villages)), strict=True):
-        names = _names(rng, n, lambda r: r.choice(PLACE_A) + r.choice(PLACE_B) + "屋场党小组")
+        names = _names(rng, n, lambda r: _place(r, "屋场党小组"))
         for i, name in enumerate(names, start=1):
             hamlets.append(_division(f"{village.code}{i:03d}", name, DivisionLevel.HAMLET, village))
     Division.objects.bulk_create(hamlets, batch_size=1000)
 
     units = _create_units(county, townships, villages)
     _create_staff(rng, units)
+    from mashang.qrcodes.placements import generate_placements
+
+    generate_placements(county)
     return LoadResult(created=True, counts=demo_counts())
 
 
@@ -234,6 +250,7 @@ def demo_counts() -> dict:
         "hamlets": Division.objects.filter(level=DivisionLevel.HAMLET).count(),
         "county_units": Unit.objects.filter(division__level=DivisionLevel.COUNTY).count(),
         "staff": Staff.objects.count(),
+        "placements": _placement_model().objects.count(),
     }
 
 

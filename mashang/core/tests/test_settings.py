@@ -6,10 +6,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 
 
+# Variables a test run sets (the e2e tests allow async-unsafe DB access) that production lacks.
+NOT_IN_PRODUCTION = {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DEMO_MODE", "REDIS_URL",
+                     "DJANGO_ALLOW_ASYNC_UNSAFE", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"}
+
+
+def clean_env(extra):
+    env = {k: v for k, v in os.environ.items() if k not in NOT_IN_PRODUCTION}
+    env.update(extra)
+    return env
+
+
 def run_manage(*args, env_extra):
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DEMO_MODE", "REDIS_URL"}}
-    env.update(env_extra)
+    env = clean_env(env_extra)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
@@ -20,6 +29,8 @@ PRODUCTION = {
     "SECRET_KEY": "q7Vf2-Lk9zP0xR4tYw8bN3mC6hJ1sD5gA-eU_iO2pKlZxQ9rT4vB8nM3cF6yH1jW",
     "ALLOWED_HOSTS": "mashang.example.gov.cn",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "FIELD_ENCRYPTION_KEYS": "k2026:" + "ab" * 16,
+    "BLIND_INDEX_KEY": "cd" * 32,
 }
 
 
@@ -27,6 +38,13 @@ def test_deploy_check_passes_with_documented_production_variables():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_extra=PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_deploy_check_fails_without_encryption_keys():
+    env = {k: v for k, v in PRODUCTION.items() if k != "BLIND_INDEX_KEY"}
+    result = run_manage("check", "--deploy", env_extra=env)
+    assert result.returncode != 0
+    assert "BLIND_INDEX_KEY is not set" in result.stderr
 
 
 def test_production_without_secret_key_refuses_to_start():
@@ -49,9 +67,8 @@ def test_healthz_answers_503_when_the_database_is_unreachable():
         "import django;django.setup();from django.test import Client;"
         "r=Client(HTTP_HOST='mashang.example.gov.cn').get('/healthz');print(r.status_code, r.json()['status'])"
     )
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(PRODUCTION, DATABASE_URL="postgres://nobody@127.0.0.1:1/none",
-               DJANGO_SETTINGS_MODULE="mashang.settings", SECURE="0")
+    env = clean_env({**PRODUCTION, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+                     "DJANGO_SETTINGS_MODULE": "mashang.settings", "SECURE": "0"})
     env.pop("REDIS_URL")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=60)

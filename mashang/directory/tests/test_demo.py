@@ -13,7 +13,8 @@ def test_demo_county_has_the_seed_figures():
     result = load_demo_county()
     assert result.created
     assert result.counts == {"townships": 23, "villages": 445, "hamlets": 2053,
-                             "county_units": 43, "staff": 220}
+                             "county_units": 43, "staff": 220,
+                             "placements": 2633}
     assert Division.objects.get(code="430422").full_name == "衡南县"
     assert set(Division.objects.filter(level=DivisionLevel.TOWNSHIP).values_list(
         "name", flat=True)) >= {"云集街道", "泉湖镇", "相市乡"}
@@ -33,6 +34,9 @@ def test_demo_is_deterministic():
     load_demo_county()
     names = list(Division.objects.order_by("code").values_list("code", "name")[:600])
     people = list(Staff.objects.order_by("username").values_list("username", "full_name"))
+    from mashang.qrcodes.models import Placement
+
+    Placement.objects.all().delete()
     Position.objects.all().delete()
     Staff.objects.all().delete()
     Unit.objects.all().delete()

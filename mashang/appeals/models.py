@@ -1,0 +1,161 @@
+"""Appeals (诉求), their photos and their event timeline; intake drafts awaiting an SMS code."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from mashang.core.crypto import EncryptedTextField
+from mashang.directory.models import Division, Unit
+from mashang.qrcodes.choices import QRKind
+from mashang.qrcodes.models import Placement
+
+from .choices import AppealStatus, AppealType, Channel
+
+ACCUSATION_STATUSES = [AppealStatus.ACCUSATION_NEW, AppealStatus.DISCIPLINE_HANDLING,
+                       AppealStatus.DISCIPLINE_DONE]
+
+
+class AppealQuerySet(models.QuerySet):
+    def accusations(self):
+        return self.filter(type=AppealType.ACCUSATION)
+
+    def not_accusations(self):
+        return self.exclude(type=AppealType.ACCUSATION)
+
+
+class Appeal(models.Model):
+    """One citizen's appeal. Reporter identity is SM4-encrypted; `phone_index` matches phones."""
+
+    number = models.CharField("受理编号", max_length=24, unique=True)
+    query_code_digest = models.CharField(max_length=64, editable=False)
+    channel = models.CharField("渠道", max_length=10, choices=Channel.choices, default=Channel.QR)
+    placement = models.ForeignKey(Placement, verbose_name="二维码", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="appeals")
+    kind = models.CharField("二维码类型", max_length=20, choices=QRKind.choices, blank=True)
+    division = models.ForeignKey(Division, verbose_name="地点", on_delete=models.PROTECT,
+                                 related_name="appeals")
+    addressee_unit = models.ForeignKey(Unit, verbose_name="二维码受理对象", null=True,
+                                       blank=True, on_delete=models.PROTECT, related_name="+")
+    type = models.CharField("诉求类型", max_length=12, choices=AppealType.choices, db_index=True)
+    content = models.TextField("诉求内容")
+    place_description = models.CharField("地点描述", max_length=200, blank=True)
+    reporter_name = EncryptedTextField("姓名", blank=True)
+    reporter_phone = EncryptedTextField("手机号", blank=True)
+    reporter_id_number = EncryptedTextField("身份证号", blank=True)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    is_anonymous = models.BooleanField("匿名", default=False)
+    status = models.CharField("状态", max_length=24, choices=AppealStatus.choices, db_index=True)
+    received_at = models.DateTimeField("提交时间", default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    lead_unit = models.ForeignKey(Unit, verbose_name="主办单位", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="led_appeals")
+    submission_token = models.CharField(max_length=64, unique=True, null=True, blank=True,
+                                        editable=False)
+
+    objects = AppealQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "诉求"
+        verbose_name_plural = "诉求"
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["status", "received_at"])]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_accusation(self) -> bool:
+        return self.type == AppealType.ACCUSATION
+
+    @property
+    def masked_phone(self) -> str:
+        phone = self.reporter_phone or ""
+        return phone[:3] + "****" + phone[-4:] if len(phone) >= 11 else ""
+
+
+class AppealEvent(models.Model):
+    """Every change to an appeal, as a row; the public timeline shows the `is_public` ones."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=24)
+    old_status = models.CharField(max_length=24, blank=True)
+    new_status = models.CharField(max_length=24, blank=True)
+    note = models.TextField(blank=True)
+    is_public = models.BooleanField(default=False)
+    public_text = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["appeal", "at"])]
+
+
+def photo_path(instance, filename: str) -> str:
+    return f"appeals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg"
+
+
+class IntakeDraft(models.Model):
+    """An appeal typed in but not yet confirmed by SMS code: invisible to staff, purged daily.
+
+    `token` is the form's idempotency key: a double tap or a retry finds the same draft.
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    placement = models.ForeignKey(Placement, null=True, blank=True, on_delete=models.CASCADE)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.QR)
+    division = models.ForeignKey(Division, on_delete=models.CASCADE, related_name="+")
+    type = models.CharField(max_length=12, choices=AppealType.choices)
+    content = models.TextField()
+    place_description = models.CharField(max_length=200, blank=True)
+    reporter_name = EncryptedTextField(blank=True)
+    reporter_phone = EncryptedTextField(blank=True)
+    phone_index = models.CharField(max_length=64, blank=True, db_index=True)
+    is_anonymous = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    appeal = models.OneToOneField(Appeal, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="draft")
+
+
+class AppealPhoto(models.Model):
+    """A photo re-encoded on the server (JPEG, no EXIF/GPS); belongs to a draft, then an appeal."""
+
+    appeal = models.ForeignKey(Appeal, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="photos")
+    draft = models.ForeignKey(IntakeDraft, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="photos")
+    image = models.FileField(upload_to=photo_path)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class SmsCode(models.Model):
+    """A one-time code sent to a phone: valid 5 minutes, locked after a few wrong tries."""
+
+    PURPOSE_INTAKE = "intake"
+    PURPOSE_TRACK = "track"
+
+    purpose = models.CharField(max_length=10)
+    phone_index = models.CharField(max_length=64, db_index=True)
+    draft = models.ForeignKey(IntakeDraft, null=True, blank=True, on_delete=models.CASCADE,
+                              related_name="codes")
+    code_digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+
+class Sequence(models.Model):
+    """Gap-tolerant counters for readable numbers (e.g. 430422-2026-000123)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    value = models.PositiveBigIntegerField(default=0)

@@ -1,0 +1,36 @@
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from mashang.notifications.outbox import send_due_messages
+
+
+class Command(BaseCommand):
+    help = "Background worker: delivers queued messages. --once runs a single pass."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true")
+        parser.add_argument("--interval", type=float, default=1.0, help="seconds between passes")
+
+    def handle(self, *args, **options):
+        stop = False
+
+        def on_signal(signum, frame):
+            nonlocal stop
+            stop = True
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        while True:
+            close_old_connections()
+            sent = send_due_messages()
+            if sent:
+                self.stdout.write(f"worker: {sent} 条消息已发送")
+            if options["once"] or stop:
+                return
+            slept = 0.0
+            while slept < options["interval"] and not stop:
+                time.sleep(0.2)
+                slept += 0.2

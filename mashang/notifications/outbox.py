@@ -1,0 +1,73 @@
+"""Queue messages inside the caller's transaction; the worker delivers them."""
+
+import re
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .backends import get_backend
+from .models import Message, MessageStatus, MessageTemplate
+from .templates_default import DEFAULTS
+
+MAX_ATTEMPTS = 8
+PLACEHOLDER = re.compile(r"\(\((\w+)\)\)")
+
+
+def render(key: str, params: dict) -> str:
+    override = MessageTemplate.objects.filter(key=key).values_list("text", flat=True).first()
+    text = override or DEFAULTS[key]
+    return PLACEHOLDER.sub(lambda m: str(params.get(m.group(1), "")), text)
+
+
+def queue_sms(phone: str, template: str, params: dict, *, appeal=None) -> Message:
+    """Write an SMS row; call inside the transaction of the change that causes it."""
+    # Secrets (codes) are in the body only, which is encrypted; params keep nothing secret.
+    public_params = {k: v for k, v in params.items() if k not in {"code", "query_code"}}
+    return Message.objects.create(to_phone=phone, template=template,
+                                  body=render(template, params), params=public_params,
+                                  appeal=appeal)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+def _claim(limit: int) -> list[Message]:
+    """Take due messages, marking them sending; PostgreSQL skips rows another worker holds."""
+    now = timezone.now()
+    with transaction.atomic():
+        qs = Message.objects.filter(
+            status__in=[MessageStatus.CREATED, MessageStatus.RETRY], next_attempt_at__lte=now
+        ).order_by("next_attempt_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)
+        batch = list(qs[:limit])
+        if batch:
+            Message.objects.filter(pk__in=[m.pk for m in batch]).update(
+                status=MessageStatus.SENDING, attempts=F("attempts") + 1)
+    for m in batch:
+        m.attempts += 1
+    return batch
+
+
+def send_due_messages(limit: int = 100, backend=None) -> int:
+    """One pass: deliver what is due. Returns the number delivered."""
+    backend = backend or get_backend()
+    delivered = 0
+    for message in _claim(limit):
+        try:
+            backend.send(message)
+        except Exception as exc:  # any failure of the gateway is retried
+            dead = message.attempts >= MAX_ATTEMPTS
+            Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+                status=MessageStatus.DEAD if dead else MessageStatus.RETRY,
+                last_error=str(exc)[:255],
+                next_attempt_at=timezone.now() + _backoff(message.attempts),
+            )
+            continue
+        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+            status=MessageStatus.DELIVERED, sent_at=timezone.now(), last_error="")
+        delivered += 1
+    return delivered

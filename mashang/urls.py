@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.views import LogoutView
-from django.urls import path
+from django.urls import include, path
 
 from mashang.core import views as core_views
 from mashang.core.access import public_view
@@ -21,5 +21,6 @@ urlpatterns = [
     path("staff/", directory_views.staff_home, name="staff_home"),
     path("staff/directory/", directory_views.directory_tree, name="directory_tree"),
     path("staff/units/", directory_views.directory_units, name="directory_units"),
+    path("", include("mashang.appeals.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -113,6 +113,7 @@ class IntakeDraft(models.Model):
     place_description = models.CharField(max_length=200, blank=True)
     reporter_name = EncryptedTextField(blank=True)
     reporter_phone = EncryptedTextField(blank=True)
+    reporter_id_number = EncryptedTextField(blank=True)
     phone_index = models.CharField(max_length=64, blank=True, db_index=True)
     is_anonymous = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -1,0 +1,333 @@
+"""Filing an appeal: the rules shared by the citizen's form and the JSON API.
+
+Flow: `validate_intake` → `start_intake` (a draft with its photos, and an SMS code for the
+phone) → `confirm_intake` with the code → an Appeal with its number, first event and receipt
+SMS, in one transaction. An anonymous 检举控告 needs no phone and is filed at once.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from mashang.core.crypto import blind_index, digests_match, secret_digest
+from mashang.core.ratelimit import RateLimited, allow, check
+from mashang.notifications.outbox import queue_sms
+from mashang.qrcodes.models import Placement
+
+from .choices import (
+    CONTENT_MAX,
+    CONTENT_MIN,
+    MAX_PHOTOS,
+    NAME_MAX,
+    PLACE_MAX,
+    AppealStatus,
+    AppealType,
+    Channel,
+    EventKind,
+)
+from .models import Appeal, AppealEvent, AppealPhoto, IntakeDraft, Sequence, SmsCode
+from .photos import CleanPhoto, PhotoError, clean_photo
+
+CODE_TTL = timedelta(minutes=5)
+CODE_MAX_ATTEMPTS = 5
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+ID_RE = re.compile(r"^\d{17}[\dX]$")
+# Characters that are not text: control characters other than newline and tab.
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+RATE_CODE = "获取验证码太频繁了，请稍后再试。"
+RATE_FILE = "提交太频繁了，请稍后再试。如有紧急情况请拨打 110、119、120。"
+
+
+class IntakeError(Exception):
+    """Validation failed: `errors` maps a field name to a message the citizen can act on."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass
+class IntakeData:
+    type: str
+    content: str
+    place_description: str = ""
+    name: str = ""
+    phone: str = ""
+    id_number: str = ""
+    anonymous: bool = False
+    photos: list[CleanPhoto] = field(default_factory=list)
+
+    @property
+    def needs_phone(self) -> bool:
+        return not (self.type == AppealType.ACCUSATION and self.anonymous)
+
+
+def normalise_phone(raw: str) -> str:
+    """Accept any spacing, dashes and a +86 prefix, as people write numbers."""
+    digits = re.sub(r"[\s\-()（）]", "", raw or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    return digits
+
+
+def phone_error(phone: str) -> str | None:
+    if not phone:
+        return "请填写手机号码，用于接收验证码和办理结果"
+    if not PHONE_RE.match(phone):
+        return "手机号码应为以1开头的11位数字，如 13800000000"
+    return None
+
+
+def validate_intake(*, type: str, content: str, place_description: str = "", name: str = "",
+                    phone: str = "", id_number: str = "", anonymous: bool = False,
+                    photos=()) -> IntakeData:
+    """Check every field at once and re-encode the photos; raise IntakeError listing each problem."""
+    errors: dict[str, str] = {}
+    if type not in AppealType.values:
+        errors["type"] = "请选择诉求类型"
+    content = CONTROL_RE.sub("", (content or "").strip())
+    if not content:
+        errors["content"] = "请填写诉求内容"
+    elif len(content) < CONTENT_MIN:
+        errors["content"] = f"诉求内容至少写{CONTENT_MIN}个字，说清楚事情和地点"
+    elif len(content) > CONTENT_MAX:
+        errors["content"] = f"诉求内容不能超过{CONTENT_MAX}字，现在是{len(content)}字"
+    place_description = CONTROL_RE.sub("", (place_description or "").strip())
+    if len(place_description) > PLACE_MAX:
+        errors["place_description"] = f"地点描述不能超过{PLACE_MAX}字"
+    name = CONTROL_RE.sub("", (name or "").strip())
+    if len(name) > NAME_MAX:
+        errors["name"] = f"姓名不能超过{NAME_MAX}字"
+    id_number = (id_number or "").strip().upper()
+    if id_number and not ID_RE.match(id_number):
+        errors["id_number"] = "身份证号应为18位，最后一位可以是数字或X"
+    if anonymous and type != AppealType.ACCUSATION:
+        errors["anonymous"] = "只有检举控告可以匿名，请选择“检举控告”或取消匿名"
+    phone = normalise_phone(phone)
+    if not (anonymous and type == AppealType.ACCUSATION) or phone:
+        message = phone_error(phone)
+        if message:
+            errors["phone"] = message
+    photos = [p for p in photos if p]
+    cleaned: list[CleanPhoto] = []
+    if len(photos) > MAX_PHOTOS:
+        errors["photos"] = f"最多上传{MAX_PHOTOS}张照片，您选了{len(photos)}张"
+    else:
+        for i, upload in enumerate(photos, start=1):
+            try:
+                cleaned.append(clean_photo(upload, label=f"第{i}张照片"))
+            except PhotoError as exc:
+                errors["photos"] = str(exc)
+                break
+    if errors:
+        raise IntakeError(errors)
+    return IntakeData(type=type, content=content, place_description=place_description,
+                      name=name, phone=phone, id_number=id_number,
+                      anonymous=anonymous and type == AppealType.ACCUSATION, photos=cleaned)
+
+
+@dataclass
+class IntakeResult:
+    draft: IntakeDraft
+    appeal: Appeal | None = None
+    query_code: str | None = None  # shown once on the receipt; only its digest is stored
+    sms_code: str | None = None  # returned only so the embedded demo can show it
+
+
+def start_intake(placement: Placement, data: IntakeData, *, token: str, ip: str | None,
+                 channel: str = Channel.QR) -> IntakeResult:
+    """Save a draft (idempotent on `token`) and send the SMS code, or file at once if anonymous."""
+    existing = IntakeDraft.objects.filter(token=token).select_related("appeal").first()
+    if existing is not None:
+        return IntakeResult(draft=existing, appeal=existing.appeal)
+    ip_key = ip or "unknown"
+    if data.needs_phone:
+        phone_key = blind_index(data.phone)
+        check([(f"file:phone:{phone_key}", 10, 86400), (f"file:ip:{ip_key}", 30, 3600)],
+              RATE_FILE)
+    else:
+        phone_key = ""
+        check([(f"file:ip:{ip_key}", 30, 3600)], RATE_FILE)
+    try:
+        with transaction.atomic():
+            draft = IntakeDraft.objects.create(
+                token=token, placement=placement, channel=channel, division=placement.division,
+                type=data.type, content=data.content, place_description=data.place_description,
+                reporter_name=data.name, reporter_phone=data.phone,
+                reporter_id_number=data.id_number, phone_index=phone_key,
+                is_anonymous=not data.needs_phone,
+            )
+            for photo in data.photos:
+                AppealPhoto.objects.create(draft=draft, image=photo.content, width=photo.width,
+                                           height=photo.height, size=photo.size)
+            if not data.needs_phone:
+                appeal, query_code = _file(draft)
+                return IntakeResult(draft=draft, appeal=appeal, query_code=query_code)
+            code = _new_code(SmsCode.PURPOSE_INTAKE, phone_key, data.phone, draft=draft,
+                             ip=ip_key)
+    except IntegrityError:
+        # The same token raced in from a double tap: the first one wins.
+        existing = IntakeDraft.objects.filter(token=token).select_related("appeal").first()
+        if existing is None:
+            raise
+        return IntakeResult(draft=existing, appeal=existing.appeal)
+    return IntakeResult(draft=draft, sms_code=code)
+
+
+def resend_intake_code(draft: IntakeDraft, *, ip: str | None) -> str:
+    if draft.appeal_id:
+        raise IntakeError({"code": "此诉求已提交，无需再获取验证码"})
+    with transaction.atomic():
+        return _new_code(SmsCode.PURPOSE_INTAKE, draft.phone_index, draft.reporter_phone,
+                         draft=draft, ip=ip or "unknown", resend=True)
+
+
+def _new_code(purpose: str, phone_key: str, phone: str, *, draft=None, ip: str,
+              resend: bool = False) -> str:
+    """Queue a fresh code. Limits: 5 an hour and 10 a day per phone, 30 an hour per IP,
+    and a minute between a code and its resend."""
+    rules = [(f"code:phone:{phone_key}:h", 5, 3600), (f"code:phone:{phone_key}:d", 10, 86400),
+             (f"code:ip:{ip}", 30, 3600)]
+    if resend:
+        rules.insert(0, (f"code:gap:{purpose}:{phone_key}", 1, 60))
+    check(rules, RATE_CODE)
+    if not resend:
+        allow(f"code:gap:{purpose}:{phone_key}", 1, 60)  # start the minute before a resend
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    now = timezone.now()
+    # A new code replaces the old ones for the same purpose and phone.
+    SmsCode.objects.filter(purpose=purpose, phone_index=phone_key, used_at__isnull=True).update(
+        used_at=now)
+    SmsCode.objects.create(purpose=purpose, phone_index=phone_key, draft=draft,
+                           code_digest=secret_digest(code), expires_at=now + CODE_TTL)
+    queue_sms(phone, "sms_code", {"code": code})
+    return code
+
+
+class CodeError(IntakeError):
+    pass
+
+
+def check_code(purpose: str, phone_key: str, entered: str, *, draft=None) -> None:
+    """Use up a valid code, or raise CodeError saying what to do; wrong tries are counted."""
+    entered = (entered or "").strip()
+    if not entered:
+        raise CodeError({"code": "请填写短信验证码"})
+    with transaction.atomic():  # the attempt is counted even when the code is wrong
+        problem = _use_code(purpose, phone_key, entered, draft)
+    if problem:
+        raise CodeError({"code": problem})
+
+
+def _use_code(purpose, phone_key, entered, draft) -> str | None:
+    qs = SmsCode.objects.select_for_update().filter(purpose=purpose, phone_index=phone_key,
+                                                    used_at__isnull=True)
+    if draft is not None:
+        qs = qs.filter(draft=draft)
+    sms = qs.order_by("-created_at").first()
+    now = timezone.now()
+    if sms is None:
+        return "请先获取短信验证码"
+    if sms.expires_at <= now:
+        return "验证码已过期，请重新获取"
+    if sms.attempts >= CODE_MAX_ATTEMPTS:
+        return "验证码输错次数过多，请重新获取"
+    if not digests_match(entered, sms.code_digest):
+        SmsCode.objects.filter(pk=sms.pk).update(attempts=F("attempts") + 1)
+        left = CODE_MAX_ATTEMPTS - sms.attempts - 1
+        if left <= 0:
+            return "验证码输错次数过多，请重新获取"
+        return f"验证码不正确，还可以再试{left}次"
+    SmsCode.objects.filter(pk=sms.pk).update(used_at=now)
+    return None
+
+
+def confirm_intake(draft: IntakeDraft, entered_code: str) -> IntakeResult:
+    """File the draft as an appeal once its SMS code checks out (idempotent)."""
+    if draft.appeal_id:
+        return IntakeResult(draft=draft, appeal=draft.appeal)
+    check_code(SmsCode.PURPOSE_INTAKE, draft.phone_index, entered_code, draft=draft)
+    with transaction.atomic():
+        draft = IntakeDraft.objects.select_for_update().get(pk=draft.pk)
+        if draft.appeal_id:
+            return IntakeResult(draft=draft, appeal=draft.appeal)
+        appeal, query_code = _file(draft)
+    return IntakeResult(draft=draft, appeal=appeal, query_code=query_code)
+
+
+def next_number(year: int) -> str:
+    county = getattr(settings, "COUNTY_CODE", "430422")
+    name = f"appeal:{county}:{year}"
+    with transaction.atomic():
+        seq, _ = Sequence.objects.select_for_update().get_or_create(name=name)
+        Sequence.objects.filter(pk=seq.pk).update(value=F("value") + 1)
+        seq.refresh_from_db(fields=["value"])
+    return f"{county}-{year}-{seq.value:06d}"
+
+
+def _file(draft: IntakeDraft) -> tuple[Appeal, str]:
+    """Turn a checked draft into an appeal: one transaction with photos, event and receipt SMS."""
+    now = timezone.now()
+    query_code = f"{secrets.randbelow(1_000_000):06d}"
+    placement = draft.placement
+    accusation = draft.type == AppealType.ACCUSATION
+    appeal = Appeal.objects.create(
+        number=next_number(timezone.localtime(now).year),
+        query_code_digest=secret_digest(query_code),
+        channel=draft.channel,
+        placement=placement,
+        kind=placement.kind if placement else "",
+        division=draft.division,
+        addressee_unit=placement.addressee_unit if placement else None,
+        type=draft.type,
+        content=draft.content,
+        place_description=draft.place_description,
+        reporter_name=draft.reporter_name,
+        reporter_phone=draft.reporter_phone,
+        reporter_id_number=draft.reporter_id_number,
+        phone_index=draft.phone_index,
+        is_anonymous=draft.is_anonymous,
+        status=AppealStatus.ACCUSATION_NEW if accusation else AppealStatus.PENDING_DISPATCH,
+        received_at=now,
+        submission_token=draft.token,
+    )
+    AppealPhoto.objects.filter(draft=draft).update(appeal=appeal)
+    AppealEvent.objects.create(
+        appeal=appeal, at=now, kind=EventKind.RECEIVED, new_status=appeal.status,
+        is_public=True,
+        public_text="检举控告已提交，转县纪委监委处理" if accusation else "诉求已提交，等待分派",
+    )
+    draft.appeal = appeal
+    draft.save(update_fields=["appeal"])
+    if draft.reporter_phone:
+        queue_sms(draft.reporter_phone,
+                  "accusation_received" if accusation else "appeal_received",
+                  {"number": appeal.number, "query_code": query_code}, appeal=appeal)
+    return appeal, query_code
+
+
+def purge_stale_drafts(older_than: timedelta = timedelta(days=1)) -> int:
+    """Drafts never confirmed are deleted with their photos (personal data is not kept)."""
+    cutoff = timezone.now() - older_than
+    stale = IntakeDraft.objects.filter(appeal__isnull=True, created_at__lt=cutoff)
+    count = 0
+    for draft in stale:
+        for photo in draft.photos.all():
+            photo.image.delete(save=False)
+            photo.delete()
+        draft.delete()
+        count += 1
+    return count
+
+
+__all__ = ["IntakeData", "IntakeError", "IntakeResult", "RateLimited", "check_code",
+           "confirm_intake", "resend_intake_code", "start_intake", "validate_intake"]

@@ -1,0 +1,248 @@
+"""Citizens' pages: the form behind every QR code, the receipt, and tracking."""
+
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from mashang.core.access import public_view
+from mashang.core.audit import client_ip
+from mashang.core.crypto import blind_index, digests_match
+from mashang.core.ratelimit import RateLimited, check
+from mashang.qrcodes.actions import record_scan
+from mashang.qrcodes.choices import QRKind
+from mashang.qrcodes.models import Placement
+
+from . import intake
+from .choices import CONTENT_MAX, CONTENT_MIN, MAX_PHOTOS, AppealType
+from .models import Appeal, IntakeDraft, SmsCode
+from .queries import (
+    SESSION_PHONE,
+    SESSION_RECEIPTS,
+    appeals_for_phone,
+    get_appeal_for_citizen,
+    public_timeline,
+    remember_tracked,
+)
+
+FIELD_ORDER = ["type", "content", "photos", "place_description", "anonymous", "name",
+               "id_number", "phone", "code"]
+
+
+def _error_list(errors: dict[str, str]) -> list[tuple[str, str]]:
+    return sorted(errors.items(), key=lambda kv: FIELD_ORDER.index(kv[0])
+                  if kv[0] in FIELD_ORDER else 99)
+
+
+def _type_choices(placement: Placement):
+    """检举控告 comes first and is pre-selected on the discipline commission's code."""
+    choices = list(AppealType.choices)
+    if placement.kind == QRKind.DISCIPLINE:
+        choices.sort(key=lambda c: c[0] != AppealType.ACCUSATION)
+    return choices
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def scan(request, token: str):
+    placement = (Placement.objects.select_related("division", "addressee_unit")
+                 .filter(token=token).first())
+    if placement is None:
+        return render(request, "appeals/bad_code.html", status=404)
+    if request.method == "GET":
+        record_scan(placement)
+    if not placement.is_active:
+        return render(request, "appeals/retired.html", {"placement": placement}, status=410)
+
+    values = {"type": AppealType.ACCUSATION if placement.kind == QRKind.DISCIPLINE else "",
+              "form_token": uuid.uuid4().hex}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        post = request.POST
+        values = {k: post.get(k, "") for k in ("type", "content", "place_description", "name",
+                                               "id_number", "phone", "form_token")}
+        values["anonymous"] = post.get("anonymous") == "1"
+        token_value = (values["form_token"] or "")[:64] or uuid.uuid4().hex
+        try:
+            data = intake.validate_intake(
+                type=values["type"], content=values["content"],
+                place_description=values["place_description"], name=values["name"],
+                phone=values["phone"], id_number=values["id_number"],
+                anonymous=values["anonymous"], photos=request.FILES.getlist("photos"))
+            result = intake.start_intake(placement, data, token=token_value,
+                                         ip=client_ip(request))
+        except intake.IntakeError as exc:
+            errors = exc.errors
+        except RateLimited as exc:
+            errors = {"form": exc.message}
+        else:
+            if result.appeal is not None:
+                return _to_receipt(request, result)
+            if result.sms_code and settings.DEMO_MODE:
+                request.session["demo_sms_code"] = result.sms_code
+            return redirect("intake_verify", token=placement.token, draft=result.draft.token)
+    return render(request, "appeals/form.html", {
+        "placement": placement, "values": values, "errors": errors,
+        "error_list": _error_list(errors), "type_choices": _type_choices(placement),
+        "content_min": CONTENT_MIN, "content_max": CONTENT_MAX, "max_photos": MAX_PHOTOS,
+    }, status=400 if errors else 200)
+
+
+def _to_receipt(request, result):
+    appeal = result.appeal
+    remember_tracked(request.session, appeal)
+    if result.query_code:
+        receipts = request.session.get(SESSION_RECEIPTS, {})
+        receipts[appeal.number] = result.query_code
+        request.session[SESSION_RECEIPTS] = receipts
+    return redirect("appeal_receipt", number=appeal.number)
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def verify(request, token: str, draft: str):
+    draft_obj = get_object_or_404(IntakeDraft.objects.select_related("placement", "appeal"),
+                                  token=draft, placement__token=token)
+    if draft_obj.appeal_id:
+        return _to_receipt(request, intake.IntakeResult(draft=draft_obj, appeal=draft_obj.appeal))
+    errors: dict[str, str] = {}
+    notice = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "resend":
+                code = intake.resend_intake_code(draft_obj, ip=client_ip(request))
+                if settings.DEMO_MODE:
+                    request.session["demo_sms_code"] = code
+                notice = "新的验证码已发送，请查看短信。"
+            else:
+                result = intake.confirm_intake(draft_obj, request.POST.get("code", ""))
+                request.session.pop("demo_sms_code", None)
+                return _to_receipt(request, result)
+        except intake.IntakeError as exc:
+            errors = exc.errors
+        except RateLimited as exc:
+            errors = {"code": exc.message}
+    phone = draft_obj.reporter_phone
+    return render(request, "appeals/verify.html", {
+        "draft": draft_obj, "masked_phone": phone[:3] + "****" + phone[-4:],
+        "errors": errors, "error_list": _error_list(errors), "notice": notice,
+        "demo_code": request.session.get("demo_sms_code") if settings.DEMO_MODE else None,
+    }, status=400 if errors else 200)
+
+
+@public_view
+def receipt(request, number: str):
+    appeal = get_appeal_for_citizen(request.session, number)
+    query_code = request.session.get(SESSION_RECEIPTS, {}).get(number)
+    return render(request, "appeals/receipt.html", {"appeal": appeal, "query_code": query_code})
+
+
+@public_view
+def manual_code(request):
+    """For a poster whose code will not scan: type the 8-character code printed under it."""
+    code = (request.GET.get("code") or "").strip().upper().replace(" ", "")
+    error = ""
+    if code:
+        placement = Placement.objects.filter(manual_code=code).first()
+        if placement is not None:
+            return redirect("qr_scan", token=placement.token)
+        error = "没有找到这个编码，请核对海报二维码下方的8位编码"
+    return render(request, "appeals/manual.html", {"code": code, "error": error},
+                  status=404 if error else 200)
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def track(request):
+    """Look up an appeal by number and query code, or start the phone-code route."""
+    errors: dict[str, str] = {}
+    values = {"number": "", "query_code": "", "phone": ""}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "").strip() for k in values}
+        ip = client_ip(request) or "unknown"
+        try:
+            if request.POST.get("action") == "phone":
+                return _track_send_code(request, values["phone"], ip)
+            check([(f"track:ip:{ip}", 30, 3600), (f"track:no:{values['number']}", 10, 3600)],
+                  "查询太频繁了，请一小时后再试。")
+            appeal = Appeal.objects.filter(number=values["number"]).first()
+            if not values["number"]:
+                errors["number"] = "请填写受理编号"
+            if not values["query_code"]:
+                errors["query_code"] = "请填写查询码"
+            if not errors:
+                if appeal is None or not digests_match(values["query_code"],
+                                                       appeal.query_code_digest):
+                    errors["query_code"] = "受理编号或查询码不正确，请核对短信中的编号和查询码"
+                else:
+                    remember_tracked(request.session, appeal)
+                    return redirect("track_detail", number=appeal.number)
+        except intake.IntakeError as exc:
+            errors = exc.errors
+        except RateLimited as exc:
+            errors = {"form": exc.message}
+    return render(request, "appeals/track.html", {"values": values, "errors": errors,
+                                                  "error_list": list(errors.items())},
+                  status=400 if errors else 200)
+
+
+def _track_send_code(request, raw_phone: str, ip: str):
+    phone = intake.normalise_phone(raw_phone)
+    problem = intake.phone_error(phone)
+    if problem:
+        raise intake.IntakeError({"phone": problem})
+    phone_key = blind_index(phone)
+    # Same answer whether or not the phone has appeals: nobody learns who filed what.
+    if Appeal.objects.filter(phone_index=phone_key).exists():
+        with transaction.atomic():
+            code = intake._new_code(SmsCode.PURPOSE_TRACK, phone_key, phone, ip=ip, resend=True)
+        if settings.DEMO_MODE:
+            request.session["demo_sms_code"] = code
+    else:
+        check([(f"code:gap:{SmsCode.PURPOSE_TRACK}:{phone_key}", 1, 60),
+               (f"code:ip:{ip}", 30, 3600)], intake.RATE_CODE)
+    request.session["track_phone_pending"] = phone_key
+    request.session["track_phone_masked"] = phone[:3] + "****" + phone[-4:]
+    return redirect("track_phone_verify")
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def track_phone_verify(request):
+    phone_key = request.session.get("track_phone_pending")
+    if not phone_key:
+        return redirect("track")
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            intake.check_code(SmsCode.PURPOSE_TRACK, phone_key, request.POST.get("code", ""))
+        except intake.IntakeError as exc:
+            errors = exc.errors
+        else:
+            request.session[SESSION_PHONE] = phone_key
+            request.session.pop("demo_sms_code", None)
+            return redirect("track_mine")
+    return render(request, "appeals/track_phone.html", {
+        "masked_phone": request.session.get("track_phone_masked", ""), "errors": errors,
+        "error_list": list(errors.items()),
+        "demo_code": request.session.get("demo_sms_code") if settings.DEMO_MODE else None,
+    }, status=400 if errors else 200)
+
+
+@public_view
+def track_mine(request):
+    phone_key = request.session.get(SESSION_PHONE)
+    if not phone_key:
+        return redirect("track")
+    return render(request, "appeals/track_mine.html", {"appeals": appeals_for_phone(phone_key)})
+
+
+@public_view
+def track_detail(request, number: str):
+    appeal = get_appeal_for_citizen(request.session, number)
+    return render(request, "appeals/track_detail.html", {
+        "appeal": appeal, "timeline": public_timeline(appeal),
+        "photo_count": appeal.photos.count(),
+    })

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "mashang.qrcodes",
     "mashang.appeals",
     "mashang.notifications",
+    "mashang.api",
 ]
 
 MIDDLEWARE = [

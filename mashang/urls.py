@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
+from mashang.api.api import api
 from mashang.core import views as core_views
 from mashang.core.access import public_view
 from mashang.directory import views as directory_views
@@ -22,5 +23,6 @@ urlpatterns = [
     path("staff/directory/", directory_views.directory_tree, name="directory_tree"),
     path("staff/units/", directory_views.directory_units, name="directory_units"),
     path("", include("mashang.appeals.urls")),
+    path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

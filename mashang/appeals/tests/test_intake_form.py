@@ -296,3 +296,22 @@ def test_accusation_identity_is_ciphertext_in_the_database(client, codes):
     assert row[3] == blind_index("13912345678")
     appeal.refresh_from_db()
     assert appeal.reporter_name == "张检举"
+
+
+def test_unconfirmed_drafts_are_purged_after_a_day_with_their_photos(client, codes):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mashang.appeals.intake import purge_stale_drafts
+
+    client.post(codes.bureau.get_absolute_url(), {**GOOD, "photos": [jpeg()]})
+    photo = AppealPhoto.objects.get()
+    path = photo.image.path
+    assert purge_stale_drafts() == 0
+    IntakeDraft.objects.update(created_at=timezone.now() - timedelta(days=2))
+    assert purge_stale_drafts() == 1
+    assert not IntakeDraft.objects.exists() and not AppealPhoto.objects.exists()
+    import os
+
+    assert not os.path.exists(path)

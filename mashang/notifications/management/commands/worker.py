@@ -4,11 +4,15 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from mashang.appeals.intake import purge_stale_drafts
 from mashang.notifications.outbox import send_due_messages
+
+PURGE_EVERY = 600  # seconds between sweeps of unconfirmed drafts
 
 
 class Command(BaseCommand):
-    help = "Background worker: delivers queued messages. --once runs a single pass."
+    help = ("Background worker: delivers queued messages and purges unconfirmed drafts. "
+            "--once runs a single pass.")
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true")
@@ -23,11 +27,17 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
+        last_purge = 0.0
         while True:
             close_old_connections()
             sent = send_due_messages()
             if sent:
                 self.stdout.write(f"worker: {sent} 条消息已发送")
+            if time.monotonic() - last_purge > PURGE_EVERY:
+                purged = purge_stale_drafts()
+                last_purge = time.monotonic()
+                if purged:
+                    self.stdout.write(f"worker: 已清除 {purged} 份超过一天未确认的诉求草稿")
             if options["once"] or stop:
                 return
             slept = 0.0

@@ -27,7 +27,8 @@ def make_county() -> SimpleNamespace:
                                        level=DivisionLevel.HAMLET, parent=village_a)
 
     def unit(name, kind, division=county):
-        return Unit.objects.create(name=name, kind=kind, division=division)
+        short = division.name if kind == UnitKind.TOWNSHIP else ""
+        return Unit.objects.create(name=name, short_name=short, kind=kind, division=division)
 
     units = SimpleNamespace(
         housing=unit("县住房和城乡建设局", UnitKind.DEPARTMENT),

@@ -22,6 +22,7 @@ urlpatterns = [
     path("staff/", directory_views.staff_home, name="staff_home"),
     path("staff/directory/", directory_views.directory_tree, name="directory_tree"),
     path("staff/units/", directory_views.directory_units, name="directory_units"),
+    path("staff/qrcodes/", include("mashang.qrcodes.urls")),
     path("", include("mashang.appeals.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -7,6 +7,7 @@ STAFF_NAV = [
     ("staff_home", "工作台"),
     ("directory_tree", "行政区划"),
     ("directory_units", "单位与职务"),
+    ("placement_list", "二维码"),
 ]
 
 

@@ -83,8 +83,9 @@ class Placement(models.Model):
                 return f"{name}局长"
             return f"{name}{'主任' if name.endswith(('办公室', '中心')) else '主要负责人'}"
         if self.kind == QRKind.TOWNSHIP:
-            head = "主任" if name.endswith("街道") else ("乡长" if name.endswith("乡") else "镇长")
-            return f"{name}党（工）委书记、{head}"
+            if name.endswith("街道"):
+                return f"{name}党工委书记、主任"
+            return f"{name}党委书记、{'乡长' if name.endswith('乡') else '镇长'}"
         if self.kind == QRKind.DISCIPLINE:
             return "县纪委书记"
         if self.kind == QRKind.COUNTY_MAYOR:

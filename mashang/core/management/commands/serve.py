@@ -21,7 +21,9 @@ class Command(BaseCommand):
         procs = {
             "web": [sys.executable, "-m", "gunicorn", "mashang.wsgi:application",
                     "--bind", bind, "--workers", str(options["workers"]),
-                    "--access-logfile", "-", "--graceful-timeout", "10"],
+                    "--access-logfile", "-", "--graceful-timeout", "10",
+                    # printing a whole county's posters takes a while
+                    "--timeout", os.environ.get("WEB_TIMEOUT", "120")],
         }
         if "worker" in get_commands():
             procs["worker"] = [sys.executable, "manage.py", "worker"]

@@ -35,7 +35,8 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	# The test client and live server speak plain http even with production variables.
+	SECURE=0 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check-deploy: $(STAMP)
 	DEBUG=0 DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \

@@ -28,6 +28,10 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser():
+    from django.conf import settings
+
+    if settings.SECURE_SSL_REDIRECT or settings.SECURE_HSTS_SECONDS:
+        pytest.fail("browser tests need plain http: run them with SECURE=0 (make test does)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

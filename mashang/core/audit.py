@@ -1,11 +1,19 @@
+from django.conf import settings
 from django.http import HttpRequest
 
 from .models import AuditLog
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The caller's address; behind TRUSTED_PROXY_COUNT proxies, read X-Forwarded-For."""
     if request is None:
         return None
+    hops = settings.TRUSTED_PROXY_COUNT
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if hops and forwarded:
+        chain = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if len(chain) >= hops:
+            return chain[-hops]
     return request.META.get("REMOTE_ADDR") or None
 
 

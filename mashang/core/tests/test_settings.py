@@ -8,7 +8,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 # Variables a test run sets (the e2e tests allow async-unsafe DB access) that production lacks.
 NOT_IN_PRODUCTION = {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DEMO_MODE", "REDIS_URL",
-                     "DJANGO_ALLOW_ASYNC_UNSAFE", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"}
+                     "DJANGO_ALLOW_ASYNC_UNSAFE", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY",
+                     "SECURE"}
 
 
 def clean_env(extra):

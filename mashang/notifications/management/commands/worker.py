@@ -29,7 +29,6 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, on_signal)
         last_purge = 0.0
         while True:
-            close_old_connections()
             sent = send_due_messages()
             if sent:
                 self.stdout.write(f"worker: {sent} 条消息已发送")
@@ -44,3 +43,4 @@ class Command(BaseCommand):
             while slept < options["interval"] and not stop:
                 time.sleep(0.2)
                 slept += 0.2
+            close_old_connections()  # between passes: drop a connection the database lost

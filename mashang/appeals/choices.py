@@ -30,8 +30,50 @@ class Channel(models.TextChoices):
 
 class EventKind(models.TextChoices):
     RECEIVED = "received", "诉求已提交"
+    DISPATCH = "dispatch", "派单"
+    ACCEPT = "accept", "受理"
+    RETURN = "return", "退回"
+    EXTENSION_REQUESTED = "extension_requested", "申请延期"
+    EXTENSION_DECIDED = "extension_decided", "延期审批"
+    ASK_CITIZEN = "ask_citizen", "向群众询问"
+    REPLY = "reply", "办结答复"
+    CALLBACK = "callback", "回访"
+    REHANDLE = "rehandle", "重办"
+    CLOSE = "close", "结案"
+    INVALIDATE = "invalidate", "无效"
+    MERGE = "merge", "合并"
+    ACCEPT_ACCUSATION = "accept_accusation", "纪委受理"
+    CONCLUDE_ACCUSATION = "conclude_accusation", "纪委办结"
+    BAD_RATING_CONTACT = "bad_rating_contact", "差评联系"
     NOTE = "note", "内部备注"
     CITIZEN_INFO = "citizen_info", "群众补充信息"
+    CITIZEN_RATING = "citizen_rating", "群众评价"
+
+
+class Rating(models.TextChoices):
+    """好差评 (国办发〔2019〕51号): the last two are 差评."""
+
+    VERY_SATISFIED = "5", "非常满意"
+    SATISFIED = "4", "满意"
+    BASICALLY_SATISFIED = "3", "基本满意"
+    DISSATISFIED = "2", "不满意"
+    VERY_DISSATISFIED = "1", "非常不满意"
+
+
+SATISFIED_RATINGS = {Rating.VERY_SATISFIED, Rating.SATISFIED, Rating.BASICALLY_SATISFIED}
+BAD_RATINGS = {Rating.DISSATISFIED, Rating.VERY_DISSATISFIED}
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", "主办"
+    CO = "co", "协办"
+
+
+class ExtensionStatus(models.TextChoices):
+    LEADER = "leader", "待单位负责人审核"
+    PENDING = "pending", "待分拨中心审批"
+    APPROVED = "approved", "已批准"
+    REFUSED = "refused", "未批准"
 
 
 # Limits the form and the API both enforce (server-side).

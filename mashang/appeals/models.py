@@ -11,7 +11,14 @@ from mashang.directory.models import Division, Unit
 from mashang.qrcodes.choices import QRKind
 from mashang.qrcodes.models import Placement
 
-from .choices import AppealStatus, AppealType, Channel
+from .choices import (
+    AppealStatus,
+    AppealType,
+    AssignmentRole,
+    Channel,
+    ExtensionStatus,
+    Rating,
+)
 
 ACCUSATION_STATUSES = [AppealStatus.ACCUSATION_NEW, AppealStatus.DISCIPLINE_HANDLING,
                        AppealStatus.DISCIPLINE_DONE]
@@ -51,6 +58,28 @@ class Appeal(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     lead_unit = models.ForeignKey(Unit, verbose_name="主办单位", null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="led_appeals")
+    # Time stamps the deadline sweeps and the statistics read.
+    dispatched_at = models.DateTimeField("派单时间", null=True, blank=True)
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    completed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    closed_at = models.DateTimeField("结案时间", null=True, blank=True)
+    extended_until = models.DateTimeField("延期至", null=True, blank=True)
+    # Once the desk designates a unit after a return, that unit can no longer return it.
+    designated = models.BooleanField("指定承办", default=False)
+    return_count = models.PositiveSmallIntegerField("退回次数", default=0)
+    rehandle_count = models.PositiveSmallIntegerField("重办次数", default=0)
+    merged_into = models.ForeignKey("self", verbose_name="合并至", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="merged")
+    public_reason = models.CharField("告知群众的理由", max_length=300, blank=True)
+    result_text = models.TextField("办理结果", blank=True)
+    rating = models.CharField("满意度", max_length=1, choices=Rating.choices, blank=True)
+    solved = models.BooleanField("问题已解决", null=True, blank=True)
+    rated_at = models.DateTimeField("评价时间", null=True, blank=True)
+    needs_review = models.BooleanField("差评待督查处理", default=False)
+    waiting_citizen = models.BooleanField("等待群众补充", default=False)
+    bad_rating_at = models.DateTimeField("差评时间", null=True, blank=True)
+    bad_rating_contacted_at = models.DateTimeField("差评联系时间", null=True, blank=True)
+    rating_token = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
     submission_token = models.CharField(max_length=64, unique=True, null=True, blank=True,
                                         editable=False)
 
@@ -68,6 +97,10 @@ class Appeal(models.Model):
     @property
     def is_accusation(self) -> bool:
         return self.type == AppealType.ACCUSATION
+
+    @property
+    def is_real_name(self) -> bool:
+        return bool(self.reporter_phone) and not self.is_anonymous
 
     @property
     def masked_phone(self) -> str:
@@ -122,7 +155,14 @@ class IntakeDraft(models.Model):
 
 
 class AppealPhoto(models.Model):
-    """A photo re-encoded on the server (JPEG, no EXIF/GPS); belongs to a draft, then an appeal."""
+    """A photo re-encoded on the server (JPEG, no EXIF/GPS); belongs to a draft, then an appeal.
+
+    `stage` tells the citizen's photos from those a unit attaches to its reply.
+    """
+
+    STAGE_INTAKE = "intake"
+    STAGE_REPLY = "reply"
+    STAGE_CITIZEN = "citizen"
 
     appeal = models.ForeignKey(Appeal, null=True, blank=True, on_delete=models.CASCADE,
                                related_name="photos")
@@ -133,6 +173,7 @@ class AppealPhoto(models.Model):
     height = models.PositiveIntegerField()
     size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(default=timezone.now)
+    stage = models.CharField(max_length=10, default="intake")
 
     class Meta:
         ordering = ["id"]
@@ -160,3 +201,45 @@ class Sequence(models.Model):
 
     name = models.CharField(max_length=40, unique=True)
     value = models.PositiveBigIntegerField(default=0)
+
+
+class Assignment(models.Model):
+    """Which units handle an appeal: one lead (主办), any number of co-handlers (协办)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="assignments")
+    role = models.CharField(max_length=4, choices=AssignmentRole.choices)
+    assigned_at = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["unit", "active"])]
+
+
+class ExtensionRequest(models.Model):
+    """A unit asks for more time; the desk approves or refuses, and the citizen is told."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="extensions")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField("理由", max_length=300)
+    new_due = models.DateTimeField("申请延期至")
+    status = models.CharField(max_length=10, choices=ExtensionStatus.choices,
+                              default=ExtensionStatus.PENDING, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+
+class Callback(models.Model):
+    """One 回访 (by the supervision office) or one rating by the citizen from the SMS link."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="callbacks")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                           on_delete=models.PROTECT, related_name="+")
+    rating = models.CharField(max_length=1, choices=Rating.choices)
+    solved = models.BooleanField()
+    note = models.CharField(max_length=300, blank=True)

@@ -38,3 +38,118 @@ def public_timeline(appeal: Appeal):
 def appeals_for_phone(phone_index: str):
     return Appeal.objects.filter(phone_index=phone_index).select_related("division").order_by(
         "-received_at")[:50]
+
+
+# ---- staff side -------------------------------------------------------------------------
+
+def appeals_for(user):
+    """Appeals this member of staff may see. Accusations: the discipline commission alone."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from mashang.directory.choices import Role
+
+    from .choices import AppealStatus
+    from .models import Assignment
+
+    qs = Appeal.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    role = user.role
+    if role == Role.DISCIPLINE:
+        return qs.accusations()
+    qs = qs.not_accusations()
+    if role in (Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR):
+        return qs
+    if role in (Role.HANDLER, Role.UNIT_LEADER) and user.unit_id:
+        current = Assignment.objects.filter(appeal=OuterRef("pk"), unit_id=user.unit_id,
+                                            active=True)
+        return qs.filter(Q(lead_unit_id=user.unit_id) | Exists(current)).exclude(
+            status=AppealStatus.PENDING_DISPATCH)
+    if role == Role.COUNTY_LEADER and user.unit_id:
+        # A leader's office sees, read-only, what was filed from its 找县长/找县委书记 codes.
+        return qs.filter(addressee_unit_id=user.unit_id)
+    return qs.none()
+
+
+def get_appeal_for_user(user, pk, *, request=None, for_update=False) -> Appeal:
+    """The appeal or 404; every look at an accusation is written to the audit log."""
+    from django.http import Http404
+
+    from mashang.core.audit import audit
+
+    qs = appeals_for(user).select_related("division", "lead_unit", "placement",
+                                          "addressee_unit", "merged_into")
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    appeal = qs.filter(pk=pk).first()
+    if appeal is None:
+        raise Http404("没有找到这条诉求，或您无权查看")
+    # Reporters' data is personal: every look at an appeal is audited, accusations apart.
+    audit("accusation_viewed" if appeal.is_accusation else "appeal_viewed", actor=user,
+          obj=appeal, request=request)
+    return appeal
+
+
+def accusation_count() -> int:
+    """What everyone outside the commission may know about accusations: how many."""
+    return Appeal.objects.accusations().count()
+
+
+def township_names(appeals) -> dict[str, str]:
+    """Township name per appeal id, from the division paths: one query for a whole page."""
+    from mashang.directory.models import Division
+
+    def township_code(path: str) -> str | None:
+        parts = [p for p in path.split("/") if p]
+        return parts[3] if len(parts) > 3 else None  # province/city/county/township
+
+    codes = {a.pk: township_code(a.division.path) for a in appeals}
+    names = dict(Division.objects.filter(code__in={c for c in codes.values() if c})
+                 .values_list("code", "name"))
+    return {pk: names.get(code, "") for pk, code in codes.items()}
+
+
+def suggest_units(appeal):
+    """The desk's first guess: the code's addressee (a bureau, a township), else the township
+    government of the place the appeal comes from."""
+    from mashang.directory.choices import UnitKind
+    from mashang.directory.models import Unit
+    from mashang.qrcodes.choices import QRKind
+
+    suggestions = []
+    if appeal.kind in (QRKind.BUREAU, QRKind.TOWNSHIP) and appeal.addressee_unit_id:
+        reason = "二维码受理对象" if appeal.kind == QRKind.BUREAU else "所在乡镇（二维码受理对象）"
+        suggestions.append((appeal.addressee_unit, reason))
+    parts = [p for p in appeal.division.path.split("/") if p]
+    if len(parts) > 3:
+        gov = Unit.objects.filter(kind=UnitKind.TOWNSHIP, division__code=parts[3],
+                                  is_active=True).first()
+        if gov and all(gov.pk != u.pk for u, _ in suggestions):
+            suggestions.append((gov, "诉求所在乡镇"))
+    return suggestions
+
+
+def duplicate_candidates(appeal, *, days: int = 30, limit: int = 5):
+    """Possible repeats: the same phone (blind index), or similar text in the same township,
+    within `days`. Similarity is difflib's ratio over at most 200 recent appeals."""
+    from datetime import timedelta
+    from difflib import SequenceMatcher
+
+    since = appeal.received_at - timedelta(days=days)
+    base = Appeal.objects.not_accusations().exclude(pk=appeal.pk).filter(
+        received_at__gte=since).select_related("division")
+    found: dict[int, tuple[Appeal, str]] = {}
+    if appeal.phone_index:
+        for other in base.filter(phone_index=appeal.phone_index)[:limit]:
+            found[other.pk] = (other, "同一手机号")
+    parts = [p for p in appeal.division.path.split("/") if p]
+    if len(parts) > 3:
+        prefix = "/" + "/".join(parts[:4]) + "/"
+        for other in base.filter(division__path__startswith=prefix).order_by(
+                "-received_at")[:200]:
+            if other.pk in found:
+                continue
+            ratio = SequenceMatcher(None, appeal.content, other.content).ratio()
+            if ratio >= 0.5:
+                found[other.pk] = (other, f"同乡镇内容相似 {ratio:.0%}")
+    return list(found.values())[:limit]

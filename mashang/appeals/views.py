@@ -15,9 +15,10 @@ from mashang.qrcodes.actions import record_scan
 from mashang.qrcodes.choices import QRKind
 from mashang.qrcodes.models import Placement
 
-from . import intake
-from .choices import CONTENT_MAX, CONTENT_MIN, MAX_PHOTOS, AppealType
+from . import actions, intake
+from .choices import CONTENT_MAX, CONTENT_MIN, MAX_PHOTOS, AppealType, Rating
 from .models import Appeal, IntakeDraft, SmsCode
+from .photos import PhotoError, clean_photo
 from .queries import (
     SESSION_PHONE,
     SESSION_RECEIPTS,
@@ -26,6 +27,7 @@ from .queries import (
     public_timeline,
     remember_tracked,
 )
+from .workflow import TransitionError
 
 FIELD_ORDER = ["type", "content", "photos", "place_description", "anonymous", "name",
                "id_number", "phone", "code"]
@@ -240,9 +242,44 @@ def track_mine(request):
 
 
 @public_view
+@require_http_methods(["GET", "POST"])
 def track_detail(request, number: str):
+    """The public timeline; from here the citizen adds information or rates the result."""
     appeal = get_appeal_for_citizen(request.session, number)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        errors = _citizen_post(request, appeal)
+        if not errors:
+            return redirect("track_detail", number=appeal.number)
     return render(request, "appeals/track_detail.html", {
         "appeal": appeal, "timeline": public_timeline(appeal),
-        "photo_count": appeal.photos.count(),
-    })
+        "photo_count": appeal.photos.filter(stage="intake").count(),
+        "can_add": appeal.status not in actions.FINAL, "can_rate": appeal.status == "completed",
+        "ratings": Rating.choices, "errors": errors, "error_list": list(errors.items()),
+    }, status=400 if errors else 200)
+
+
+def _citizen_post(request, appeal) -> dict[str, str]:
+    try:
+        if request.POST.get("action") == "rate":
+            actions.citizen_rate(appeal, request.POST.get("rating", ""),
+                                 request.POST.get("solved") != "0")
+        else:
+            photos = [clean_photo(f, label=f"第{i}张照片") for i, f in
+                      enumerate(request.FILES.getlist("photos")[:MAX_PHOTOS], start=1)]
+            actions.citizen_add_info(appeal, request.POST.get("text", ""), photos)
+    except PhotoError as exc:
+        return {"photos": str(exc)}
+    except TransitionError as exc:
+        return {"text" if request.POST.get("action") != "rate" else "rating": str(exc)}
+    return {}
+
+
+@public_view
+def rate_appeal(request, token: str):
+    """The link in the result SMS: it proves the right to see and rate this appeal."""
+    appeal = Appeal.objects.filter(rating_token=token).exclude(rating_token="").first()
+    if appeal is None:
+        return render(request, "core/404.html", status=404)
+    remember_tracked(request.session, appeal)
+    return redirect("track_detail", number=appeal.number)

@@ -4,7 +4,12 @@ from django.urls import resolve, reverse
 
 # (url name, label): what each role may see comes from the view itself, never from here.
 STAFF_NAV = [
-    ("staff_home", "工作台"),
+    ("staff_home", "首页"),
+    ("desk", "分拨中心"),
+    ("workbench", "单位工作台"),
+    ("discipline_queue", "检举控告"),
+    ("callbacks", "回访督查"),
+    ("leader_view", "码上找我"),
     ("directory_tree", "行政区划"),
     ("directory_units", "单位与职务"),
     ("placement_list", "二维码"),

@@ -29,6 +29,9 @@ class Message(models.Model):
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
     appeal = models.ForeignKey("appeals.Appeal", null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="messages")
+    to_unit = models.ForeignKey("directory.Unit", verbose_name="接收单位", null=True,
+                                blank=True, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "消息"

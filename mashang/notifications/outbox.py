@@ -30,6 +30,13 @@ def queue_sms(phone: str, template: str, params: dict, *, appeal=None) -> Messag
                                   appeal=appeal)
 
 
+def queue_unit_message(unit, template: str, params: dict, *, appeal=None) -> Message:
+    """An in-app message to a unit's workbench (no SMS), in the caller's transaction."""
+    return Message.objects.create(channel="inapp", to_unit=unit, template=template,
+                                  body=render(template, params), params=params, appeal=appeal,
+                                  status=MessageStatus.DELIVERED, sent_at=timezone.now())
+
+
 def _backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
 

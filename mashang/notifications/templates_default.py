@@ -10,4 +10,14 @@ DEFAULTS = {
                        "我们将在1小时内分派办理。",
     "accusation_received": "【衡南码上办】您的检举控告已收到，编号((number))，查询码((query_code))。"
                            "县纪委监委将依规处理。",
+    "appeal_accepted": "【衡南码上办】您的诉求((number))已由((unit))受理，正在办理。",
+    "appeal_extended": "【衡南码上办】您的诉求((number))办理期限延至((date))，原因：((reason))",
+    "appeal_question": "【衡南码上办】办理您的诉求((number))需要补充信息，请到诉求查询页回复。",
+    "appeal_replied": "【衡南码上办】您的诉求((number))已办结，请查看结果并评价：((link))",
+    "appeal_invalid": "【衡南码上办】您的诉求((number))未予受理：((reason))",
+    "appeal_merged": "【衡南码上办】您的诉求((number))与((original))为同一事项，((progress))。",
+    "appeal_rehandled": "【衡南码上办】您的诉求((number))已安排重新办理。",
+    "accusation_concluded": "【衡南码上办】您的检举控告((number))已办结，可凭查询码查看反馈。",
+    "unit_citizen_info": "诉求((number))：群众补充了信息，请查看。",
+    "unit_dispatched": "新派单：诉求((number))，请在30分钟内受理。",
 }

@@ -48,3 +48,23 @@ def png(width=32, height=32, name="photo.png") -> SimpleUploadedFile:
     buf = io.BytesIO()
     Image.new("RGBA", (width, height), (0, 0, 255, 128)).save(buf, "PNG")
     return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
+
+
+@pytest.fixture
+def file(codes):
+    """File an appeal through the real intake (SMS code included); returns the Appeal."""
+    import uuid
+
+    from mashang.appeals import intake
+
+    def _file(placement=None, *, type="complaint", phone="13800138000", anonymous=False,
+              content="村道上的路灯坏了三个月，晚上很危险，请尽快修复。", name="张三"):
+        placement = placement or codes.bureau
+        data = intake.validate_intake(type=type, content=content, phone=phone, name=name,
+                                      anonymous=anonymous)
+        result = intake.start_intake(placement, data, token=uuid.uuid4().hex, ip="10.0.0.1")
+        if result.appeal is None:
+            result = intake.confirm_intake(result.draft, result.sms_code)
+        return result.appeal
+
+    return _file

@@ -1,0 +1,275 @@
+"""Staff pages: the dispatch desk, unit workbench, discipline queue, callbacks, leaders' view,
+and one detail page whose action forms post to `appeal_action`."""
+
+from datetime import datetime, timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from mashang.core.access import staff_view
+from mashang.core.nav import nav_for
+from mashang.directory.choices import Role, UnitKind
+from mashang.directory.models import Division, Unit
+from mashang.qrcodes.choices import QRKind
+
+from . import actions
+from .choices import AppealStatus, AppealType, ExtensionStatus, Rating
+from .models import Appeal, AppealEvent, ExtensionRequest
+from .photos import PhotoError, clean_photo
+from .queries import (
+    accusation_count,
+    appeals_for,
+    duplicate_candidates,
+    get_appeal_for_user,
+    suggest_units,
+    township_names,
+)
+from .workflow import TRANSITIONS, TransitionError, allowed_actions
+
+PAGE_SIZE = 50
+DISPATCH_KINDS = [UnitKind.DEPARTMENT, UnitKind.TOWNSHIP, UnitKind.SERVICE_CENTRE,
+                  UnitKind.LEADER_OFFICE]
+
+
+def _filter(request, qs):
+    f = request.GET
+    if f.get("status") in AppealStatus.values:
+        qs = qs.filter(status=f["status"])
+    if f.get("kind") in QRKind.values:
+        qs = qs.filter(kind=f["kind"])
+    if f.get("type") in AppealType.values:
+        qs = qs.filter(type=f["type"])
+    if f.get("township", "").isdigit():
+        qs = qs.filter(division__path__contains=f"/{f['township']}/")
+    if f.get("waiting", "").isdigit():
+        qs = qs.filter(received_at__lte=timezone.now() - timedelta(hours=int(f["waiting"])))
+    return qs
+
+
+def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at"):
+    qs = _filter(request, qs).select_related("division", "lead_unit").order_by(order, "id")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    towns = township_names(rows)
+    for row in rows:
+        row.township = towns.get(row.pk, "")
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "nav": nav_for(request.user), "title": title, "page": page, "rows": rows,
+        "tabs": tabs, "tab": tab, "params": request.GET, "query": query.urlencode(),
+        "statuses": AppealStatus.choices, "kinds": QRKind.choices, "types": AppealType.choices,
+        "townships": Division.objects.filter(level="township").order_by("code")
+        .values_list("code", "name"),
+        "accusations": None if request.user.role == Role.DISCIPLINE else accusation_count(),
+        "now": timezone.now(),
+    }
+    context.update(extra or {})
+    return render(request, "appeals/staff_list.html", context)
+
+
+@staff_view(Role.DISPATCHER, Role.ADMIN)
+def desk(request):
+    """分拨中心: everything waiting for a unit, oldest first; extension requests to decide."""
+    qs = appeals_for(request.user)
+    if not request.GET.get("status"):
+        qs = qs.filter(status=AppealStatus.PENDING_DISPATCH)
+    pending = (ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING)
+               .select_related("appeal", "appeal__lead_unit").order_by("requested_at"))
+    return _list(request, qs, title="分拨中心 · 待分拨诉求", extra={"extensions": pending})
+
+
+WORK_TABS = [
+    ("incoming", "待受理", [AppealStatus.DISPATCHED]),
+    ("doing", "办理中", [AppealStatus.ACCEPTED]),
+    ("done", "已办结", [AppealStatus.COMPLETED, AppealStatus.CLOSED]),
+    ("all", "全部", None),
+]
+
+
+@staff_view(Role.HANDLER, Role.UNIT_LEADER)
+def workbench(request):
+    """The unit's own appeals: incoming, in progress, finished."""
+    tab = request.GET.get("tab", "incoming")
+    statuses = dict((k, s) for k, _l, s in WORK_TABS).get(tab, [AppealStatus.DISPATCHED])
+    qs = appeals_for(request.user)
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    extra = {}
+    if request.user.role == Role.UNIT_LEADER:
+        extra["extensions"] = (ExtensionRequest.objects.filter(
+            status=ExtensionStatus.LEADER, appeal__lead_unit_id=request.user.unit_id)
+            .select_related("appeal", "appeal__lead_unit").order_by("requested_at"))
+    return _list(request, qs, title=f"{request.user.unit.name} · 工作台",
+                 tabs=[(k, label) for k, label, _s in WORK_TABS], tab=tab, extra=extra)
+
+
+@staff_view(Role.DISCIPLINE)
+def discipline_queue(request):
+    """县纪委监委: accusations only, and only here."""
+    tabs = [("new", "待受理"), ("handling", "处置中"), ("done", "已办结")]
+    tab = request.GET.get("tab", "new")
+    status = {"new": AppealStatus.ACCUSATION_NEW, "handling": AppealStatus.DISCIPLINE_HANDLING,
+              "done": AppealStatus.DISCIPLINE_DONE}.get(tab, AppealStatus.ACCUSATION_NEW)
+    qs = appeals_for(request.user).filter(status=status)
+    return _list(request, qs, title="县纪委监委 · 检举控告", tabs=tabs, tab=tab)
+
+
+@staff_view(Role.SUPERVISOR, Role.ADMIN)
+def callbacks(request):
+    """效能督查: completed appeals to call back, citizens' bad ratings, real-name 差评 to call."""
+    tabs = [("todo", "待回访"), ("review", "群众差评待处理"), ("bad", "实名差评待联系"),
+            ("closed", "已回访")]
+    tab = request.GET.get("tab", "todo")
+    qs = appeals_for(request.user)
+    if tab == "review":
+        qs = qs.filter(needs_review=True)
+    elif tab == "bad":
+        qs = qs.filter(bad_rating_at__isnull=False, bad_rating_contacted_at__isnull=True)
+    elif tab == "closed":
+        qs = qs.filter(status=AppealStatus.CLOSED)
+    else:
+        qs = qs.filter(status=AppealStatus.COMPLETED, needs_review=False)
+    return _list(request, qs, title="效能督查 · 回访", tabs=tabs, tab=tab)
+
+
+@staff_view(Role.COUNTY_LEADER)
+def leader_view(request):
+    """A county leader's office: what was filed to them, read-only, with its status."""
+    return _list(request, appeals_for(request.user), title="县领导 · 码上找我的诉求",
+                 order="-received_at")
+
+
+@staff_view()
+def appeal_detail(request, pk: int):
+    user = request.user
+    appeal = get_appeal_for_user(user, pk, request=request)
+    can = set(allowed_actions(appeal, user))
+    extensions = list(appeal.extensions.select_related("requested_by").order_by("id"))
+    waiting = {e.status for e in extensions}
+    if ExtensionStatus.LEADER not in waiting:
+        can.discard("endorse_extension")
+    if ExtensionStatus.PENDING not in waiting:
+        can.discard("decide_extension")
+    if (user.role in (Role.SUPERVISOR, Role.ADMIN) and appeal.bad_rating_at
+            and not appeal.bad_rating_contacted_at):
+        can.add("bad_rating_contact")
+    events = AppealEvent.objects.filter(appeal=appeal).select_related("actor").order_by("at",
+                                                                                        "id")
+    context = {
+        "nav": nav_for(user), "appeal": appeal, "can": can, "events": events,
+        "photos": list(appeal.photos.all()),
+        "assignments": list(appeal.assignments.filter(active=True).select_related("unit")),
+        "extensions": extensions,
+        "ratings": Rating.choices,
+        "reporter_visible": user.role in (Role.DISPATCHER, Role.ADMIN, Role.HANDLER,
+                                          Role.UNIT_LEADER, Role.SUPERVISOR, Role.DISCIPLINE),
+    }
+    if "dispatch" in can:
+        context["suggestions"] = suggest_units(appeal)
+        context["units"] = Unit.objects.filter(kind__in=DISPATCH_KINDS, is_active=True).order_by(
+            "sort_order", "id")
+    if "merge" in can or "dispatch" in can:
+        context["duplicates"] = duplicate_candidates(appeal)
+    return render(request, "appeals/staff_detail.html", context)
+
+
+def _due(value: str):
+    try:
+        naive = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return timezone.make_aware(naive) if timezone.is_naive(naive) else naive
+
+
+def _photos(request):
+    cleaned = []
+    for i, upload in enumerate(request.FILES.getlist("photos")[:6], start=1):
+        cleaned.append(clean_photo(upload, label=f"第{i}张照片"))
+    return cleaned
+
+
+def _run(name, appeal, request):
+    """Call the action function for `name` with the posted fields."""
+    p, user = request.POST, request.user
+    if name == "dispatch":
+        lead = Unit.objects.filter(pk=p.get("lead_unit") or 0).first()
+        if lead is None:
+            raise TransitionError("请选择主办单位。")
+        co = list(Unit.objects.filter(pk__in=[v for v in p.getlist("co_units") if v.isdigit()]))
+        actions.dispatch_appeal(appeal, lead, co_units=co, note=p.get("note", ""),
+                                acting_user=user)
+    elif name == "accept":
+        actions.accept_appeal(appeal, acting_user=user)
+    elif name == "return":
+        actions.return_appeal(appeal, p.get("reason", ""), acting_user=user)
+    elif name == "request_extension":
+        actions.request_extension(appeal, p.get("reason", ""), _due(p.get("new_due")),
+                                  acting_user=user)
+    elif name in ("endorse_extension", "decide_extension"):
+        ext = appeal.extensions.filter(pk=p.get("extension") or 0).first()
+        if ext is None:
+            raise TransitionError("没有找到这份延期申请。")
+        fn = actions.endorse_extension if name == "endorse_extension" else actions.decide_extension
+        fn(ext, p.get("decision") == "approve", note=p.get("note", ""), acting_user=user)
+    elif name == "ask_citizen":
+        actions.ask_citizen(appeal, p.get("question", ""), acting_user=user)
+    elif name == "reply":
+        actions.reply_appeal(appeal, p.get("result", ""), photos=_photos(request),
+                             acting_user=user)
+    elif name == "callback":
+        actions.record_callback(appeal, p.get("rating", ""), p.get("solved") == "1",
+                                rehandle=p.get("rehandle") == "1", note=p.get("note", ""),
+                                acting_user=user)
+    elif name == "rehandle":
+        actions.rehandle_appeal(appeal, note=p.get("note", ""), acting_user=user)
+    elif name == "bad_rating_contact":
+        actions.record_bad_rating_contact(appeal, p.get("note", ""), acting_user=user)
+    elif name == "invalidate":
+        actions.invalidate_appeal(appeal, p.get("reason", ""), acting_user=user)
+    elif name == "merge":
+        original = Appeal.objects.filter(number=p.get("original", "").strip()).first()
+        if original is None:
+            raise TransitionError("请填写原诉求的受理编号。")
+        actions.merge_appeal(appeal, original, acting_user=user)
+    elif name == "accept_accusation":
+        actions.accept_accusation(appeal, acting_user=user)
+    elif name == "conclude_accusation":
+        actions.conclude_accusation(appeal, p.get("feedback", ""), acting_user=user)
+    elif name == "note":
+        actions.add_note(appeal, p.get("text", ""), acting_user=user)
+    else:
+        raise Http404("没有这个操作")
+
+
+ACTION_NAMES = set(TRANSITIONS) | {"bad_rating_contact"}
+
+
+@staff_view()
+@require_POST
+def appeal_action(request, pk: int, action: str):
+    if action not in ACTION_NAMES:
+        raise Http404("没有这个操作")
+    appeal = get_appeal_for_user(request.user, pk, request=request)
+    try:
+        _run(action, appeal, request)
+    except (TransitionError, PhotoError) as exc:
+        messages.error(request, str(exc))
+    else:
+        label = "登记差评联系" if action == "bad_rating_contact" else TRANSITIONS[action].label
+        messages.success(request, f"已{label}。")
+    return redirect("appeal_detail", pk=appeal.pk)
+
+
+@staff_view()
+def appeal_photo(request, pk: int, photo: int):
+    """Photos are never public files: each one is served after the appeal is authorised."""
+    appeal = get_appeal_for_user(request.user, pk, request=request)
+    item = appeal.photos.filter(pk=photo).first()
+    if item is None:
+        raise Http404("没有这张照片")
+    return FileResponse(item.image.open("rb"), content_type="image/jpeg")

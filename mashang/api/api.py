@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from . import errors
 from .intake import router as intake_router
+from .staff import router as staff_router  # also adds GET /appeals to intake_router
 
 api = NinjaAPI(
     title="码上办 API",
@@ -13,3 +14,4 @@ api = NinjaAPI(
 )
 errors.install(api)
 api.add_router("/", intake_router)
+api.add_router("/", staff_router)

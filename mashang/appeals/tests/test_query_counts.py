@@ -1,0 +1,51 @@
+"""List pages run the same number of SQL queries whatever the number of rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from mashang.appeals import actions
+from mashang.testing import PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _cache(db):
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def count_queries(client, url, params=None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def add(file, codes, people, county, n, *, dispatch=False, offset=0):
+    for i in range(n):
+        placement = codes.township if i % 2 else codes.bureau
+        appeal = file(placement, phone=f"1380000{offset + i:04d}")
+        if dispatch:
+            actions.dispatch_appeal(appeal, county.units.housing, acting_user=people.dispatcher)
+
+
+@pytest.mark.parametrize(("who", "url", "dispatch"), [
+    ("dispatcher", "desk", False),
+    ("handler_a", "workbench", True),
+    ("supervisor", "callbacks", False),
+])
+def test_list_pages_have_a_fixed_query_count(client, people, county, codes, file, who, url,
+                                             dispatch, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    client.login(username=getattr(people, who).username, password=PASSWORD)
+    add(file, codes, people, county, 3, dispatch=dispatch)
+    few = count_queries(client, reverse(url), {"tab": "all"} if url == "workbench" else {})
+    from django.core.cache import cache
+
+    cache.clear()
+    add(file, codes, people, county, 12, dispatch=dispatch, offset=100)
+    many = count_queries(client, reverse(url), {"tab": "all"} if url == "workbench" else {})
+    print(f"\n{url}: {few} queries with 3 rows, {many} with 15")
+    assert few == many

@@ -126,6 +126,18 @@ class AppealEvent(models.Model):
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["appeal", "at"])]
 
+    @property
+    def kind_label(self) -> str:
+        from .choices import EventKind
+
+        return dict(EventKind.choices).get(self.kind, self.kind)
+
+    @property
+    def status_change(self) -> str:
+        labels = dict(AppealStatus.choices)
+        old, new = labels.get(self.old_status, ""), labels.get(self.new_status, "")
+        return f"{old} → {new}" if old and new and old != new else new
+
 
 def photo_path(instance, filename: str) -> str:
     return f"appeals/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg"

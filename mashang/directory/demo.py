@@ -149,6 +149,9 @@ def load_demo_county() -> LoadResult:
     from mashang.qrcodes.placements import generate_placements
 
     generate_placements(county)
+    from mashang.appeals.demo import load_demo_appeals
+
+    load_demo_appeals()
     return LoadResult(created=True, counts=demo_counts())
 
 

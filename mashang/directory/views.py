@@ -21,10 +21,18 @@ staff_login = public_view(StaffLoginView.as_view())
 
 @staff_view()
 def staff_home(request):
+    from django.db.models import Count
+
+    from mashang.appeals.choices import AppealStatus
+    from mashang.appeals.queries import appeals_for
+
     user = request.user
+    counts = dict(appeals_for(user).order_by().values_list("status").annotate(n=Count("id")))
     return render(request, "directory/home.html", {
         "nav": nav_for(user),
         "positions": list(user.positions.select_related("unit")),
+        "counts": [(label, counts[value]) for value, label in AppealStatus.choices
+                   if counts.get(value)],
     })
 
 

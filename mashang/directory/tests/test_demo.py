@@ -34,9 +34,12 @@ def test_demo_is_deterministic():
     load_demo_county()
     names = list(Division.objects.order_by("code").values_list("code", "name")[:600])
     people = list(Staff.objects.order_by("username").values_list("username", "full_name"))
+    from mashang.appeals.models import Appeal, IntakeDraft, SmsCode
+    from mashang.notifications.models import Message
     from mashang.qrcodes.models import Placement
 
-    Placement.objects.all().delete()
+    for model in (Message, SmsCode, Appeal, IntakeDraft, Placement):
+        model.objects.all().delete()  # in dependency order: the demo's appeals go first
     Position.objects.all().delete()
     Staff.objects.all().delete()
     Unit.objects.all().delete()
@@ -65,6 +68,18 @@ def test_each_township_has_secretary_and_mayor_and_each_bureau_a_chief():
     for title in (PositionTitle.COUNTY_MAYOR, PositionTitle.COUNTY_SECRETARY,
                   PositionTitle.DISCIPLINE_SECRETARY):
         assert Position.objects.get(title=title).holder is not None
+
+
+def test_the_demo_has_appeals_in_every_role_s_queue():
+    from mashang.appeals.models import Appeal
+
+    load_demo_county()
+    statuses = set(Appeal.objects.values_list("status", flat=True))
+    assert {"pending_dispatch", "dispatched", "accepted", "completed", "closed", "invalid",
+            "accusation_new", "discipline_handling"} <= statuses
+    from mashang.notifications.models import Message
+
+    assert not Message.objects.filter(channel="sms", status="created").exists()
 
 
 def test_one_demo_login_per_role_works(client):

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrate demo clean check-deploy bench-posters
+.PHONY: run test lint format migrate clean check-deploy bench
 
 # Recreate the virtual environment when it is missing or pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -31,17 +31,23 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# SECURE=0: the test client and the live server speak plain http even with production variables.
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check --quiet .
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	# The test client and live server speak plain http even with production variables.
 	SECURE=0 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check-deploy: $(STAMP)
 	DEBUG=0 DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
 	SECRET_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(50))') \
+	FIELD_ENCRYPTION_KEYS=k1:$$($(BIN)/python -c 'import secrets;print(secrets.token_hex(16))') \
+	BLIND_INDEX_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_hex(32))') \
 	ALLOWED_HOSTS=mashang.example.gov.cn $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+bench: $(STAMP)
+	$(BIN)/python bench/bench_posters.py

@@ -7,8 +7,14 @@ import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 # Playwright's sync API runs an event loop in this thread; the tests touch the database
@@ -19,8 +25,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def pytest_collection_modifyitems(config, items):
     if os.path.exists(CHROMIUM):
         return
-    skip = pytest.mark.skip(reason=f"浏览器测试已跳过：未找到 Chromium（{CHROMIUM}）；"
-                                   "apt-get install chromium 后即可运行")
+    skip = pytest.mark.skip(
+        reason=f"浏览器测试已跳过：未找到 Chromium（{CHROMIUM}）；"
+        "apt-get install chromium 后即可运行"
+    )
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
@@ -52,10 +60,15 @@ def desktop(browser):
 def phone(browser):
     """A cheap phone inside WeChat: 375×667, touch, WeChat's user agent."""
     context = browser.new_context(
-        viewport={"width": 375, "height": 667}, device_scale_factor=2, is_mobile=True,
-        has_touch=True, locale="zh-CN",
-        user_agent=("Mozilla/5.0 (Linux; Android 10; V2001A) AppleWebKit/537.36 (KHTML, like "
-                    "Gecko) Chrome/86.0 Mobile Safari/537.36 MicroMessenger/8.0.40"),
+        viewport={"width": 375, "height": 667},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        user_agent=(
+            "Mozilla/5.0 (Linux; Android 10; V2001A) AppleWebKit/537.36 (KHTML, like "
+            "Gecko) Chrome/86.0 Mobile Safari/537.36 MicroMessenger/8.0.40"
+        ),
     )
     page = context.new_page()
     yield page

@@ -13,8 +13,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def poster(county):
-    return Placement.objects.create(kind=QRKind.TOWNSHIP, division=county.hamlet_a,
-                                    place_label="老屋场党小组", addressee_unit=county.units.town_a)
+    return Placement.objects.create(
+        kind=QRKind.TOWNSHIP,
+        division=county.hamlet_a,
+        place_label="老屋场党小组",
+        addressee_unit=county.units.town_a,
+    )
 
 
 def latest_code(template="sms_code") -> str:
@@ -24,8 +28,12 @@ def latest_code(template="sms_code") -> str:
 
 def test_first_load_of_the_form_is_under_100_kb(live_server, phone, poster):
     sizes = []
-    phone.on("requestfinished", lambda req: sizes.append(req.sizes()["responseBodySize"]
-                                                         + req.sizes()["responseHeadersSize"]))
+    phone.on(
+        "requestfinished",
+        lambda req: sizes.append(
+            req.sizes()["responseBodySize"] + req.sizes()["responseHeadersSize"]
+        ),
+    )
     phone.goto(f"{live_server.url}{poster.get_absolute_url()}")
     phone.wait_for_load_state("networkidle")
     total = sum(sizes)

@@ -49,15 +49,20 @@ def open_appeal(page, live_server, list_url, number):
     assert number in page.locator("h1").inner_text()
 
 
-def test_scan_submit_dispatch_accept_reply_callback(live_server, browser, phone, county,
-                                                    people):
-    poster = Placement.objects.create(kind=QRKind.BUREAU, division=county.county,
-                                      place_unit=county.units.housing,
-                                      place_label="县住房和城乡建设局",
-                                      addressee_unit=county.units.housing)
+def test_scan_submit_dispatch_accept_reply_callback(live_server, browser, phone, county, people):
+    poster = Placement.objects.create(
+        kind=QRKind.BUREAU,
+        division=county.county,
+        place_unit=county.units.housing,
+        place_label="县住房和城乡建设局",
+        addressee_unit=county.units.housing,
+    )
     number, query_code = citizen_files(
-        phone, f"{live_server.url}{poster.get_absolute_url()}", kind_value="complaint",
-        content="小区门口的下水道井盖缺失两周了，老人小孩经过很危险。")
+        phone,
+        f"{live_server.url}{poster.get_absolute_url()}",
+        kind_value="complaint",
+        content="小区门口的下水道井盖缺失两周了，老人小孩经过很危险。",
+    )
 
     desk = staff_login(browser, live_server, "t_dispatcher")
     open_appeal(desk, live_server, "/staff/desk/", number)
@@ -86,19 +91,32 @@ def test_scan_submit_dispatch_accept_reply_callback(live_server, browser, phone,
     phone.get_by_role("button", name="查询", exact=True).click()
     assert phone.locator("#status").inner_text() == "已回访"
     timeline = phone.locator(".c-timeline").inner_text()
-    for step in ("已转交县住房和城乡建设局办理", "已受理", "办理结果：已补装井盖", "已回访，评价：非常满意"):
+    for step in (
+        "已转交县住房和城乡建设局办理",
+        "已受理",
+        "办理结果：已补装井盖",
+        "已回访，评价：非常满意",
+    ):
         assert step in timeline
     assert people.handler_a.full_name not in phone.content()
 
 
-def test_the_accusation_journey_stays_with_the_commission(live_server, browser, phone, county,
-                                                         people):
-    poster = Placement.objects.create(kind=QRKind.DISCIPLINE, division=county.town_a,
-                                      place_label="茶市镇便民服务中心",
-                                      addressee_unit=county.units.discipline)
+def test_the_accusation_journey_stays_with_the_commission(
+    live_server, browser, phone, county, people
+):
+    poster = Placement.objects.create(
+        kind=QRKind.DISCIPLINE,
+        division=county.town_a,
+        place_label="茶市镇便民服务中心",
+        addressee_unit=county.units.discipline,
+    )
     number, query_code = citizen_files(
-        phone, f"{live_server.url}{poster.get_absolute_url()}", kind_value="accusation",
-        content="某站所负责人在危房改造验收中收受好处费。", anonymous=True)
+        phone,
+        f"{live_server.url}{poster.get_absolute_url()}",
+        kind_value="accusation",
+        content="某站所负责人在危房改造验收中收受好处费。",
+        anonymous=True,
+    )
 
     desk = staff_login(browser, live_server, "t_dispatcher")
     desk.goto(f"{live_server.url}/staff/desk/")

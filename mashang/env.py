@@ -56,7 +56,7 @@ def parse_database_url(url: str) -> dict:
     scheme = parsed.scheme
     if scheme == "sqlite":
         # sqlite:///var/db.sqlite3 is relative; sqlite:////srv/db.sqlite3 is absolute.
-        rest = unquote(url[len("sqlite://"):].split("?", 1)[0])
+        rest = unquote(url[len("sqlite://") :].split("?", 1)[0])
         path = rest[1:] if rest.startswith("/") else rest
         return {
             "ENGINE": "django.db.backends.sqlite3",
@@ -82,4 +82,6 @@ def parse_database_url(url: str) -> dict:
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": options,
         }
-    raise EnvError(f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite:// or postgres://)")
+    raise EnvError(
+        f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite:// or postgres://)"
+    )

@@ -11,20 +11,27 @@ PASSWORD = "Test@Pass2026"
 def make_county() -> SimpleNamespace:
     """衡南县 with two townships, two villages, two bureaus and one person per role."""
     province = Division.objects.create(code="430000", name="湖南省", level=DivisionLevel.PROVINCE)
-    city = Division.objects.create(code="430400", name="衡阳市", level=DivisionLevel.CITY,
-                                   parent=province)
-    county = Division.objects.create(code="430422", name="衡南县", level=DivisionLevel.COUNTY,
-                                     parent=city)
-    town_a = Division.objects.create(code="430422101", name="茶市镇",
-                                     level=DivisionLevel.TOWNSHIP, parent=county)
-    town_b = Division.objects.create(code="430422102", name="冠市镇",
-                                     level=DivisionLevel.TOWNSHIP, parent=county)
-    village_a = Division.objects.create(code="430422101201", name="新塘村",
-                                        level=DivisionLevel.VILLAGE, parent=town_a)
-    village_b = Division.objects.create(code="430422102201", name="荷花村",
-                                        level=DivisionLevel.VILLAGE, parent=town_b)
-    hamlet_a = Division.objects.create(code="430422101201001", name="老屋场党小组",
-                                       level=DivisionLevel.HAMLET, parent=village_a)
+    city = Division.objects.create(
+        code="430400", name="衡阳市", level=DivisionLevel.CITY, parent=province
+    )
+    county = Division.objects.create(
+        code="430422", name="衡南县", level=DivisionLevel.COUNTY, parent=city
+    )
+    town_a = Division.objects.create(
+        code="430422101", name="茶市镇", level=DivisionLevel.TOWNSHIP, parent=county
+    )
+    town_b = Division.objects.create(
+        code="430422102", name="冠市镇", level=DivisionLevel.TOWNSHIP, parent=county
+    )
+    village_a = Division.objects.create(
+        code="430422101201", name="新塘村", level=DivisionLevel.VILLAGE, parent=town_a
+    )
+    village_b = Division.objects.create(
+        code="430422102201", name="荷花村", level=DivisionLevel.VILLAGE, parent=town_b
+    )
+    hamlet_a = Division.objects.create(
+        code="430422101201001", name="老屋场党小组", level=DivisionLevel.HAMLET, parent=village_a
+    )
 
     def unit(name, kind, division=county):
         short = division.name if kind == UnitKind.TOWNSHIP else ""
@@ -44,8 +51,9 @@ def make_county() -> SimpleNamespace:
     )
 
     def person(username, role, unit_, full_name):
-        return Staff.objects.create_user(username=username, password=PASSWORD, role=role,
-                                         unit=unit_, full_name=full_name)
+        return Staff.objects.create_user(
+            username=username, password=PASSWORD, role=role, unit=unit_, full_name=full_name
+        )
 
     people = SimpleNamespace(
         admin=person("t_admin", Role.ADMIN, units.centre, "管理员"),
@@ -58,16 +66,24 @@ def make_county() -> SimpleNamespace:
         county_leader=person("t_county_leader", Role.COUNTY_LEADER, units.county_gov, "县长"),
     )
     positions = SimpleNamespace(
-        housing_chief=Position.objects.create(unit=units.housing,
-                                              title=PositionTitle.BUREAU_CHIEF,
-                                              holder=people.leader_a),
-        town_a_secretary=Position.objects.create(unit=units.town_a,
-                                                 title=PositionTitle.PARTY_SECRETARY),
-        county_mayor=Position.objects.create(unit=units.county_gov,
-                                             title=PositionTitle.COUNTY_MAYOR,
-                                             holder=people.county_leader),
+        housing_chief=Position.objects.create(
+            unit=units.housing, title=PositionTitle.BUREAU_CHIEF, holder=people.leader_a
+        ),
+        town_a_secretary=Position.objects.create(
+            unit=units.town_a, title=PositionTitle.PARTY_SECRETARY
+        ),
+        county_mayor=Position.objects.create(
+            unit=units.county_gov, title=PositionTitle.COUNTY_MAYOR, holder=people.county_leader
+        ),
     )
     return SimpleNamespace(
-        county=county, town_a=town_a, town_b=town_b, village_a=village_a, village_b=village_b,
-        hamlet_a=hamlet_a, units=units, people=people, positions=positions,
+        county=county,
+        town_a=town_a,
+        town_b=town_b,
+        village_a=village_a,
+        village_b=village_b,
+        hamlet_a=hamlet_a,
+        units=units,
+        people=people,
+        positions=positions,
     )

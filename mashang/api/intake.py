@@ -54,8 +54,9 @@ ERRORS = {400: ErrorOut, 404: ErrorOut, 410: ErrorOut, 429: ErrorOut}
 
 
 def _placement(code: str) -> Placement:
-    placement = Placement.objects.select_related("division", "addressee_unit").filter(
-        token=code).first()
+    placement = (
+        Placement.objects.select_related("division", "addressee_unit").filter(token=code).first()
+    )
     if placement is None:
         raise ApiError(404, "unknown_code", "二维码无效")
     if not placement.is_active:
@@ -65,27 +66,39 @@ def _placement(code: str) -> Placement:
 
 def _filed(result: intake.IntakeResult) -> FiledOut:
     appeal = result.appeal
-    return FiledOut(number=appeal.number, status=appeal.status, query_code=result.query_code,
-                    message="诉求已提交" if result.query_code else "此诉求此前已提交")
+    return FiledOut(
+        number=appeal.number,
+        status=appeal.status,
+        query_code=result.query_code,
+        message="诉求已提交" if result.query_code else "此诉求此前已提交",
+    )
 
 
 def _invalid(exc: intake.IntakeError) -> ApiError:
     return ApiError(400, "invalid", next(iter(exc.errors.values())), exc.errors)
 
 
-@router.post("/appeals", response={201: FiledOut, 202: PendingOut, **ERRORS},
-             summary="提交诉求（需短信验证码确认；匿名检举控告直接提交）")
-def create_appeal(request, payload: Form[AppealIn],
-                  photos: File[list[UploadedFile]] = None):
+@router.post(
+    "/appeals",
+    response={201: FiledOut, 202: PendingOut, **ERRORS},
+    summary="提交诉求（需短信验证码确认；匿名检举控告直接提交）",
+)
+def create_appeal(request, payload: Form[AppealIn], photos: File[list[UploadedFile]] = None):
     placement = _placement(payload.code)
     try:
         data = intake.validate_intake(
-            type=payload.type, content=payload.content,
-            place_description=payload.place_description, name=payload.name,
-            phone=payload.phone, id_number=payload.id_number, anonymous=payload.anonymous,
-            photos=photos or [])
-        result = intake.start_intake(placement, data, token=payload.client_token[:64],
-                                     ip=client_ip(request), channel="api")
+            type=payload.type,
+            content=payload.content,
+            place_description=payload.place_description,
+            name=payload.name,
+            phone=payload.phone,
+            id_number=payload.id_number,
+            anonymous=payload.anonymous,
+            photos=photos or [],
+        )
+        result = intake.start_intake(
+            placement, data, token=payload.client_token[:64], ip=client_ip(request), channel="api"
+        )
     except intake.IntakeError as exc:
         raise _invalid(exc) from exc
     except RateLimited as exc:
@@ -93,10 +106,15 @@ def create_appeal(request, payload: Form[AppealIn],
     if result.appeal is not None:
         return Status(201, _filed(result))
     phone = result.draft.reporter_phone
-    return Status(202, PendingOut(
-        draft=result.draft.token, masked_phone=phone[:3] + "****" + phone[-4:],
-        message="验证码已发送，请用 /appeals/confirm 提交验证码",
-        demo_sms_code=result.sms_code if settings.DEMO_MODE else None))
+    return Status(
+        202,
+        PendingOut(
+            draft=result.draft.token,
+            masked_phone=phone[:3] + "****" + phone[-4:],
+            message="验证码已发送，请用 /appeals/confirm 提交验证码",
+            demo_sms_code=result.sms_code if settings.DEMO_MODE else None,
+        ),
+    )
 
 
 def _draft(token: str) -> IntakeDraft:
@@ -106,8 +124,7 @@ def _draft(token: str) -> IntakeDraft:
     return draft
 
 
-@router.post("/appeals/confirm", response={201: FiledOut, **ERRORS},
-             summary="用短信验证码确认提交")
+@router.post("/appeals/confirm", response={201: FiledOut, **ERRORS}, summary="用短信验证码确认提交")
 def confirm_appeal(request, payload: ConfirmIn):
     draft = _draft(payload.draft)
     try:
@@ -117,8 +134,9 @@ def confirm_appeal(request, payload: ConfirmIn):
     return Status(201, _filed(result))
 
 
-@router.post("/appeals/resend-code", response={202: PendingOut, **ERRORS},
-             summary="重新获取短信验证码")
+@router.post(
+    "/appeals/resend-code", response={202: PendingOut, **ERRORS}, summary="重新获取短信验证码"
+)
 def resend_code(request, payload: DraftIn):
     draft = _draft(payload.draft)
     try:
@@ -128,6 +146,12 @@ def resend_code(request, payload: DraftIn):
     except RateLimited as exc:
         raise ApiError(429, "rate_limited", exc.message) from exc
     phone = draft.reporter_phone
-    return Status(202, PendingOut(draft=draft.token, masked_phone=phone[:3] + "****" + phone[-4:],
-                           message="新的验证码已发送",
-                           demo_sms_code=code if settings.DEMO_MODE else None))
+    return Status(
+        202,
+        PendingOut(
+            draft=draft.token,
+            masked_phone=phone[:3] + "****" + phone[-4:],
+            message="新的验证码已发送",
+            demo_sms_code=code if settings.DEMO_MODE else None,
+        ),
+    )

@@ -15,8 +15,12 @@ def digest(token: str) -> str:
 
 
 class ApiToken(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="工作人员",
-                             on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="工作人员",
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
     name = models.CharField("用途", max_length=60)
     key_digest = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField("创建时间", default=timezone.now)

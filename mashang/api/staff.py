@@ -63,10 +63,17 @@ class ListFilters(Schema):
 
 
 def _item(a: Appeal) -> dict:
-    return {"id": a.pk, "number": a.number, "status": a.status,
-            "status_label": a.get_status_display(), "type": a.type, "kind": a.kind,
-            "division": a.division.name, "lead_unit": a.lead_unit.name if a.lead_unit else None,
-            "received_at": a.received_at}
+    return {
+        "id": a.pk,
+        "number": a.number,
+        "status": a.status,
+        "status_label": a.get_status_display(),
+        "type": a.type,
+        "kind": a.kind,
+        "division": a.division.name,
+        "lead_unit": a.lead_unit.name if a.lead_unit else None,
+        "received_at": a.received_at,
+    }
 
 
 def _get(request, pk: int) -> Appeal:
@@ -84,8 +91,13 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut}
 
 
 # GET /appeals shares its path with the public POST /appeals: one router must hold both.
-@appeals_router.get("/appeals", response={200: Page, 401: ErrorOut}, auth=StaffToken(),
-                    tags=["诉求办理（工作人员）"], summary="我可见的诉求（分页）")
+@appeals_router.get(
+    "/appeals",
+    response={200: Page, 401: ErrorOut},
+    auth=StaffToken(),
+    tags=["诉求办理（工作人员）"],
+    summary="我可见的诉求（分页）",
+)
 def list_appeals(request, filters: Query[ListFilters]):
     qs = appeals_for(request.auth).select_related("division", "lead_unit").order_by("-id")
     if filters.status:
@@ -95,21 +107,38 @@ def list_appeals(request, filters: Query[ListFilters]):
     size = max(1, min(filters.page_size, 100))
     page = max(1, filters.page)
     count = qs.count()
-    rows = qs[(page - 1) * size: page * size]
+    rows = qs[(page - 1) * size : page * size]
     return {"count": count, "page": page, "page_size": size, "items": [_item(a) for a in rows]}
 
 
-@router.get("/appeals/{int:appeal_id}", response={200: AppealDetail, **ERRORS},
-            summary="诉求详情（含内部记录）")
+@router.get(
+    "/appeals/{int:appeal_id}",
+    response={200: AppealDetail, **ERRORS},
+    summary="诉求详情（含内部记录）",
+)
 def get_appeal(request, appeal_id: int):
     appeal = _get(request, appeal_id)
-    events = [{"at": e.at, "kind": e.kind, "old_status": e.old_status,
-               "new_status": e.new_status, "note": e.note, "public_text": e.public_text,
-               "actor": e.actor.display_name if e.actor else None}
-              for e in AppealEvent.objects.filter(appeal=appeal).select_related("actor")]
-    return {**_item(appeal), "content": appeal.content,
-            "place_description": appeal.place_description, "result_text": appeal.result_text,
-            "rating": appeal.rating, "public_reason": appeal.public_reason, "events": events}
+    events = [
+        {
+            "at": e.at,
+            "kind": e.kind,
+            "old_status": e.old_status,
+            "new_status": e.new_status,
+            "note": e.note,
+            "public_text": e.public_text,
+            "actor": e.actor.display_name if e.actor else None,
+        }
+        for e in AppealEvent.objects.filter(appeal=appeal).select_related("actor")
+    ]
+    return {
+        **_item(appeal),
+        "content": appeal.content,
+        "place_description": appeal.place_description,
+        "result_text": appeal.result_text,
+        "rating": appeal.rating,
+        "public_reason": appeal.public_reason,
+        "events": events,
+    }
 
 
 class ActionIn(Schema):
@@ -141,8 +170,7 @@ def _run(name: str, appeal: Appeal, body: ActionIn, user):
         if lead is None:
             raise ApiError(400, "invalid", "请选择主办单位", {"lead_unit_id": "不存在"})
         co = list(Unit.objects.filter(pk__in=body.co_unit_ids))
-        return actions.dispatch_appeal(appeal, lead, co_units=co, note=body.note,
-                                       acting_user=user)
+        return actions.dispatch_appeal(appeal, lead, co_units=co, note=body.note, acting_user=user)
     if name == "accept":
         return actions.accept_appeal(appeal, acting_user=user)
     if name == "return":
@@ -150,18 +178,24 @@ def _run(name: str, appeal: Appeal, body: ActionIn, user):
     if name == "extend":
         return actions.request_extension(appeal, body.reason, body.new_due, acting_user=user)
     if name == "endorse-extension":
-        return actions.endorse_extension(extension(), body.approve, note=body.note,
-                                         acting_user=user)
+        return actions.endorse_extension(
+            extension(), body.approve, note=body.note, acting_user=user
+        )
     if name == "decide-extension":
-        return actions.decide_extension(extension(), body.approve, note=body.note,
-                                        acting_user=user)
+        return actions.decide_extension(extension(), body.approve, note=body.note, acting_user=user)
     if name == "ask":
         return actions.ask_citizen(appeal, body.question, acting_user=user)
     if name == "reply":
         return actions.reply_appeal(appeal, body.result, acting_user=user)
     if name == "callback":
-        return actions.record_callback(appeal, body.rating, body.solved, rehandle=body.rehandle,
-                                       note=body.note, acting_user=user)
+        return actions.record_callback(
+            appeal,
+            body.rating,
+            body.solved,
+            rehandle=body.rehandle,
+            note=body.note,
+            acting_user=user,
+        )
     if name == "invalidate":
         return actions.invalidate_appeal(appeal, body.reason, acting_user=user)
     if name == "merge":
@@ -178,13 +212,29 @@ def _run(name: str, appeal: Appeal, body: ActionIn, user):
     raise ApiError(404, "unknown_action", "没有这个操作")
 
 
-ACTIONS = ["dispatch", "accept", "return", "extend", "endorse-extension", "decide-extension",
-           "ask", "reply", "callback", "invalidate", "merge", "accept-accusation",
-           "conclude-accusation", "note"]
+ACTIONS = [
+    "dispatch",
+    "accept",
+    "return",
+    "extend",
+    "endorse-extension",
+    "decide-extension",
+    "ask",
+    "reply",
+    "callback",
+    "invalidate",
+    "merge",
+    "accept-accusation",
+    "conclude-accusation",
+    "note",
+]
 
 
-@router.post("/appeals/{int:appeal_id}/{action}", response={200: AppealItem, **ERRORS},
-             summary="执行办理操作：" + "、".join(ACTIONS))
+@router.post(
+    "/appeals/{int:appeal_id}/{action}",
+    response={200: AppealItem, **ERRORS},
+    summary="执行办理操作：" + "、".join(ACTIONS),
+)
 def act(request, appeal_id: int, action: str, body: ActionIn):
     if action not in ACTIONS:
         raise ApiError(404, "unknown_action", "没有这个操作")

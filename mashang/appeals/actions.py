@@ -32,10 +32,19 @@ from .queries import appeals_for
 from .workflow import TransitionError, authorize
 
 MAX_EXTENSION = timedelta(days=7)  # ≈ 5 working days until the working calendar lands
-FINAL = {AppealStatus.INVALID, AppealStatus.MERGED, AppealStatus.CLOSED,
-         AppealStatus.DISCIPLINE_DONE}
-HANDLING_KINDS = {UnitKind.DEPARTMENT, UnitKind.TOWNSHIP, UnitKind.VILLAGE,
-                  UnitKind.SERVICE_CENTRE, UnitKind.LEADER_OFFICE}
+FINAL = {
+    AppealStatus.INVALID,
+    AppealStatus.MERGED,
+    AppealStatus.CLOSED,
+    AppealStatus.DISCIPLINE_DONE,
+}
+HANDLING_KINDS = {
+    UnitKind.DEPARTMENT,
+    UnitKind.TOWNSHIP,
+    UnitKind.VILLAGE,
+    UnitKind.SERVICE_CENTRE,
+    UnitKind.LEADER_OFFICE,
+}
 
 
 def _lock(appeal: Appeal, name: str, user):
@@ -48,15 +57,23 @@ def _lock(appeal: Appeal, name: str, user):
 
 def _event(appeal, kind, user, old, *, note="", public_text="") -> AppealEvent:
     return AppealEvent.objects.create(
-        appeal=appeal, kind=kind, actor=user, old_status=old, new_status=appeal.status,
-        note=note, is_public=bool(public_text), public_text=public_text[:300])
+        appeal=appeal,
+        kind=kind,
+        actor=user,
+        old_status=old,
+        new_status=appeal.status,
+        note=note,
+        is_public=bool(public_text),
+        public_text=public_text[:300],
+    )
 
 
 def _sms(appeal: Appeal, template: str, **params) -> None:
     """Tell the citizen, if they left a phone (anonymous reporters get nothing)."""
     if appeal.reporter_phone:
-        queue_sms(appeal.reporter_phone, template, {"number": appeal.number, **params},
-                  appeal=appeal)
+        queue_sms(
+            appeal.reporter_phone, template, {"number": appeal.number, **params}, appeal=appeal
+        )
 
 
 def _text(value: str, field: str, minimum: int = 2, maximum: int = 2000) -> str:
@@ -69,8 +86,9 @@ def _text(value: str, field: str, minimum: int = 2, maximum: int = 2000) -> str:
 
 
 @transaction.atomic
-def dispatch_appeal(appeal: Appeal, lead_unit: Unit, *, acting_user, co_units=(),
-                    note: str = "") -> Appeal:
+def dispatch_appeal(
+    appeal: Appeal, lead_unit: Unit, *, acting_user, co_units=(), note: str = ""
+) -> Appeal:
     """Send an appeal to its lead unit (主办) and any co-handling units (协办).
 
     After a unit has returned it once, the desk's new choice is a designation: that unit can
@@ -87,17 +105,25 @@ def dispatch_appeal(appeal: Appeal, lead_unit: Unit, *, acting_user, co_units=()
     Assignment.objects.filter(appeal=appeal, active=True).update(active=False)
     Assignment.objects.bulk_create(
         [Assignment(appeal=appeal, unit=lead_unit, role=AssignmentRole.LEAD, assigned_at=now)]
-        + [Assignment(appeal=appeal, unit=u, role=AssignmentRole.CO, assigned_at=now)
-           for u in co_units])
+        + [
+            Assignment(appeal=appeal, unit=u, role=AssignmentRole.CO, assigned_at=now)
+            for u in co_units
+        ]
+    )
     appeal.lead_unit = lead_unit
     appeal.status = t.target
     appeal.dispatched_at = now
     appeal.designated = appeal.return_count > 0
     appeal.save()
     names = "、".join(u.name for u in co_units)
-    _event(appeal, EventKind.DISPATCH, acting_user, old,
-           note=(note + (f"（协办：{names}）" if names else "")).strip(),
-           public_text=f"已转交{lead_unit.name}办理")
+    _event(
+        appeal,
+        EventKind.DISPATCH,
+        acting_user,
+        old,
+        note=(note + (f"（协办：{names}）" if names else "")).strip(),
+        public_text=f"已转交{lead_unit.name}办理",
+    )
     queue_unit_message(lead_unit, "unit_dispatched", {"number": appeal.number}, appeal=appeal)
     return appeal
 
@@ -109,8 +135,13 @@ def accept_appeal(appeal: Appeal, *, acting_user) -> Appeal:
     appeal.status = t.target
     appeal.accepted_at = timezone.now()
     appeal.save()
-    _event(appeal, EventKind.ACCEPT, acting_user, old,
-           public_text=f"{appeal.lead_unit.name}已受理，正在办理")
+    _event(
+        appeal,
+        EventKind.ACCEPT,
+        acting_user,
+        old,
+        public_text=f"{appeal.lead_unit.name}已受理，正在办理",
+    )
     _sms(appeal, "appeal_accepted", unit=appeal.lead_unit.name)
     return appeal
 
@@ -129,8 +160,9 @@ def return_appeal(appeal: Appeal, reason: str, *, acting_user) -> Appeal:
     appeal.accepted_at = None
     appeal.return_count += 1
     appeal.save()
-    _event(appeal, EventKind.RETURN, acting_user, old, note=reason,
-           public_text="正在重新确定承办单位")
+    _event(
+        appeal, EventKind.RETURN, acting_user, old, note=reason, public_text="正在重新确定承办单位"
+    )
     return appeal
 
 
@@ -147,18 +179,24 @@ def request_extension(appeal: Appeal, reason: str, new_due, *, acting_user) -> E
     if new_due > now + MAX_EXTENSION:
         raise TransitionError("延期不能超过5个工作日。")
     # The unit's rule (安阳 art. 50): a handler's request needs the unit head's approval first.
-    first = (ExtensionStatus.PENDING if acting_user.role == "unit_leader"
-             else ExtensionStatus.LEADER)
-    request = ExtensionRequest.objects.create(appeal=appeal, requested_by=acting_user,
-                                              reason=reason, new_due=new_due, status=first)
-    _event(appeal, EventKind.EXTENSION_REQUESTED, acting_user, appeal.status,
-           note=f"申请延期至 {timezone.localtime(new_due):%Y-%m-%d %H:%M}：{reason}")
+    first = ExtensionStatus.PENDING if acting_user.role == "unit_leader" else ExtensionStatus.LEADER
+    request = ExtensionRequest.objects.create(
+        appeal=appeal, requested_by=acting_user, reason=reason, new_due=new_due, status=first
+    )
+    _event(
+        appeal,
+        EventKind.EXTENSION_REQUESTED,
+        acting_user,
+        appeal.status,
+        note=f"申请延期至 {timezone.localtime(new_due):%Y-%m-%d %H:%M}：{reason}",
+    )
     return request
 
 
 @transaction.atomic
-def endorse_extension(request: ExtensionRequest, approve: bool, *, acting_user,
-                      note: str = "") -> ExtensionRequest:
+def endorse_extension(
+    request: ExtensionRequest, approve: bool, *, acting_user, note: str = ""
+) -> ExtensionRequest:
     """The unit leader passes a handler's extension request on to the desk, or stops it."""
     appeal, _t = _lock(request.appeal, "endorse_extension", acting_user)
     request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
@@ -169,14 +207,20 @@ def endorse_extension(request: ExtensionRequest, approve: bool, *, acting_user,
         request.decided_by, request.decided_at = acting_user, timezone.now()
         request.decision_note = (note or "")[:300]
     request.save()
-    _event(appeal, EventKind.EXTENSION_DECIDED, acting_user, appeal.status,
-           note=("单位负责人同意延期，报分拨中心审批" if approve else f"单位负责人未同意延期：{note}"))
+    _event(
+        appeal,
+        EventKind.EXTENSION_DECIDED,
+        acting_user,
+        appeal.status,
+        note=("单位负责人同意延期，报分拨中心审批" if approve else f"单位负责人未同意延期：{note}"),
+    )
     return request
 
 
 @transaction.atomic
-def decide_extension(request: ExtensionRequest, approve: bool, *, acting_user,
-                     note: str = "") -> ExtensionRequest:
+def decide_extension(
+    request: ExtensionRequest, approve: bool, *, acting_user, note: str = ""
+) -> ExtensionRequest:
     appeal, _t = _lock(request.appeal, "decide_extension", acting_user)
     request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != ExtensionStatus.PENDING:
@@ -190,12 +234,23 @@ def decide_extension(request: ExtensionRequest, approve: bool, *, acting_user,
     if approve:
         appeal.extended_until = request.new_due
         appeal.save(update_fields=["extended_until", "updated_at"])
-        _event(appeal, EventKind.EXTENSION_DECIDED, acting_user, appeal.status, note=note,
-               public_text=f"办理期限延长至{when:%Y年%m月%d日}，原因：{request.reason}")
+        _event(
+            appeal,
+            EventKind.EXTENSION_DECIDED,
+            acting_user,
+            appeal.status,
+            note=note,
+            public_text=f"办理期限延长至{when:%Y年%m月%d日}，原因：{request.reason}",
+        )
         _sms(appeal, "appeal_extended", date=f"{when:%m月%d日}", reason=request.reason[:20])
     else:
-        _event(appeal, EventKind.EXTENSION_DECIDED, acting_user, appeal.status,
-               note=f"未批准延期：{note}")
+        _event(
+            appeal,
+            EventKind.EXTENSION_DECIDED,
+            acting_user,
+            appeal.status,
+            note=f"未批准延期：{note}",
+        )
     return request
 
 
@@ -206,15 +261,21 @@ def ask_citizen(appeal: Appeal, question: str, *, acting_user) -> Appeal:
     question = _text(question, "要询问的问题", 4, 300)
     appeal.waiting_citizen = True
     appeal.save(update_fields=["waiting_citizen", "updated_at"])
-    _event(appeal, EventKind.ASK_CITIZEN, acting_user, appeal.status,
-           public_text=f"承办单位询问：{question}")
+    _event(
+        appeal,
+        EventKind.ASK_CITIZEN,
+        acting_user,
+        appeal.status,
+        public_text=f"承办单位询问：{question}",
+    )
     _sms(appeal, "appeal_question")
     return appeal
 
 
 @transaction.atomic
-def reply_appeal(appeal: Appeal, result: str, *, acting_user,
-                 photos: list[CleanPhoto] = ()) -> Appeal:
+def reply_appeal(
+    appeal: Appeal, result: str, *, acting_user, photos: list[CleanPhoto] = ()
+) -> Appeal:
     """The unit finishes: the result goes to the citizen at once, with a link to rate it."""
     appeal, t = _lock(appeal, "reply", acting_user)
     result = _text(result, "办理结果", 5, 2000)
@@ -226,9 +287,14 @@ def reply_appeal(appeal: Appeal, result: str, *, acting_user,
     appeal.rating_token = secrets.token_urlsafe(16)
     appeal.save()
     for photo in photos:
-        AppealPhoto.objects.create(appeal=appeal, image=photo.content, width=photo.width,
-                                   height=photo.height, size=photo.size,
-                                   stage=AppealPhoto.STAGE_REPLY)
+        AppealPhoto.objects.create(
+            appeal=appeal,
+            image=photo.content,
+            width=photo.width,
+            height=photo.height,
+            size=photo.size,
+            stage=AppealPhoto.STAGE_REPLY,
+        )
     _event(appeal, EventKind.REPLY, acting_user, old, public_text=f"办理结果：{result}"[:300])
     link = settings.SITE_URL + reverse("rate_appeal", args=[appeal.rating_token])
     _sms(appeal, "appeal_replied", link=link)
@@ -236,8 +302,15 @@ def reply_appeal(appeal: Appeal, result: str, *, acting_user,
 
 
 @transaction.atomic
-def record_callback(appeal: Appeal, rating: str, solved: bool, *, acting_user,
-                    rehandle: bool = False, note: str = "") -> Appeal:
+def record_callback(
+    appeal: Appeal,
+    rating: str,
+    solved: bool,
+    *,
+    acting_user,
+    rehandle: bool = False,
+    note: str = "",
+) -> Appeal:
     """The supervision office's 回访. A bad rating or an unsolved problem is either sent back
     to the same unit (重办) or closed after the supervisor's review, with a note."""
     appeal, _t = _lock(appeal, "callback", acting_user)
@@ -247,8 +320,9 @@ def record_callback(appeal: Appeal, rating: str, solved: bool, *, acting_user,
     if bad and not rehandle and len((note or "").strip()) < 4:
         raise TransitionError("差评或问题未解决时，请选择重办，或写明复核意见后结案。")
     now = timezone.now()
-    Callback.objects.create(appeal=appeal, by=acting_user, rating=rating, solved=solved,
-                            note=(note or "")[:300], at=now)
+    Callback.objects.create(
+        appeal=appeal, by=acting_user, rating=rating, solved=solved, note=(note or "")[:300], at=now
+    )
     _rate(appeal, rating, solved, now)
     appeal.needs_review = False
     old = appeal.status
@@ -259,8 +333,14 @@ def record_callback(appeal: Appeal, rating: str, solved: bool, *, acting_user,
     appeal.status = AppealStatus.CLOSED
     appeal.closed_at = now
     appeal.save()
-    _event(appeal, EventKind.CALLBACK, acting_user, old, note=note,
-           public_text=f"已回访，评价：{label}")
+    _event(
+        appeal,
+        EventKind.CALLBACK,
+        acting_user,
+        old,
+        note=note,
+        public_text=f"已回访，评价：{label}",
+    )
     return appeal
 
 
@@ -278,11 +358,11 @@ def _rehandle(appeal, user, old, note):
     appeal.closed_at = None
     appeal.needs_review = False
     appeal.save()
-    _event(appeal, EventKind.REHANDLE, user, old, note=note,
-           public_text="已安排承办单位重新办理")
+    _event(appeal, EventKind.REHANDLE, user, old, note=note, public_text="已安排承办单位重新办理")
     _sms(appeal, "appeal_rehandled")
-    queue_unit_message(appeal.lead_unit, "unit_dispatched", {"number": appeal.number},
-                       appeal=appeal)
+    queue_unit_message(
+        appeal.lead_unit, "unit_dispatched", {"number": appeal.number}, appeal=appeal
+    )
 
 
 def _rate(appeal, rating, solved, now):
@@ -297,8 +377,10 @@ def _rate(appeal, rating, solved, now):
 def record_bad_rating_contact(appeal: Appeal, note: str, *, acting_user) -> Appeal:
     """The supervision office has called the citizen who gave a real-name bad rating."""
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
-    if not appeals_for(acting_user).filter(pk=appeal.pk).exists() or \
-            acting_user.role not in ("supervisor", "admin"):
+    if not appeals_for(acting_user).filter(pk=appeal.pk).exists() or acting_user.role not in (
+        "supervisor",
+        "admin",
+    ):
         raise TransitionError("只有效能督查人员可以登记差评联系。")
     if appeal.bad_rating_at is None:
         raise TransitionError("这条诉求没有实名差评。")
@@ -346,8 +428,12 @@ def merge_appeal(appeal: Appeal, original: Appeal, *, acting_user) -> Appeal:
     appeal.public_reason = f"与诉求{original.number}为同一事项，{progress}"[:300]
     appeal.save()
     _event(appeal, EventKind.MERGE, acting_user, old, public_text=appeal.public_reason)
-    _sms(appeal, "appeal_merged", original=original.number,
-         progress=("已办结" if original.result_text else original.get_status_display()))
+    _sms(
+        appeal,
+        "appeal_merged",
+        original=original.number,
+        progress=("已办结" if original.result_text else original.get_status_display()),
+    )
     return appeal
 
 
@@ -358,8 +444,7 @@ def accept_accusation(appeal: Appeal, *, acting_user) -> Appeal:
     appeal.status = t.target
     appeal.accepted_at = timezone.now()
     appeal.save()
-    _event(appeal, EventKind.ACCEPT_ACCUSATION, acting_user, old,
-           public_text="县纪委监委已受理")
+    _event(appeal, EventKind.ACCEPT_ACCUSATION, acting_user, old, public_text="县纪委监委已受理")
     return appeal
 
 
@@ -384,11 +469,13 @@ def conclude_accusation(appeal: Appeal, feedback: str, *, acting_user) -> Appeal
 def add_note(appeal: Appeal, text: str, *, acting_user) -> AppealEvent:
     """An internal note: staff see it, citizens never do."""
     appeal, _t = _lock(appeal, "note", acting_user)
-    return _event(appeal, EventKind.NOTE, acting_user, appeal.status,
-                  note=_text(text, "备注内容", 1, 1000))
+    return _event(
+        appeal, EventKind.NOTE, acting_user, appeal.status, note=_text(text, "备注内容", 1, 1000)
+    )
 
 
 # ---- the citizen's side (from /track; authorised by the tracking session) -----------------
+
 
 @transaction.atomic
 def citizen_add_info(appeal: Appeal, text: str, photos: list[CleanPhoto] = ()) -> Appeal:
@@ -398,18 +485,30 @@ def citizen_add_info(appeal: Appeal, text: str, photos: list[CleanPhoto] = ()) -
         raise TransitionError("这条诉求已经结束，如有新情况请重新提交。")
     text = _text(text, "补充内容", 2, 1000)
     for photo in photos:
-        AppealPhoto.objects.create(appeal=appeal, image=photo.content, width=photo.width,
-                                   height=photo.height, size=photo.size,
-                                   stage=AppealPhoto.STAGE_CITIZEN)
+        AppealPhoto.objects.create(
+            appeal=appeal,
+            image=photo.content,
+            width=photo.width,
+            height=photo.height,
+            size=photo.size,
+            stage=AppealPhoto.STAGE_CITIZEN,
+        )
     answered = appeal.waiting_citizen
     appeal.waiting_citizen = False
     appeal.save(update_fields=["waiting_citizen", "updated_at"])
-    _event(appeal, EventKind.CITIZEN_INFO, None, appeal.status, note=text,
-           public_text=("您回复了承办单位的询问" if answered else "您补充了信息")
-           + (f"（附照片{len(photos)}张）" if photos else ""))
+    _event(
+        appeal,
+        EventKind.CITIZEN_INFO,
+        None,
+        appeal.status,
+        note=text,
+        public_text=("您回复了承办单位的询问" if answered else "您补充了信息")
+        + (f"（附照片{len(photos)}张）" if photos else ""),
+    )
     if appeal.lead_unit_id:
-        queue_unit_message(appeal.lead_unit, "unit_citizen_info", {"number": appeal.number},
-                           appeal=appeal)
+        queue_unit_message(
+            appeal.lead_unit, "unit_citizen_info", {"number": appeal.number}, appeal=appeal
+        )
     return appeal
 
 
@@ -423,8 +522,9 @@ def citizen_rate(appeal: Appeal, rating: str, solved: bool) -> Appeal:
     if rating not in Rating.values:
         raise TransitionError("请选择您的满意程度。")
     now = timezone.now()
-    Callback.objects.create(appeal=appeal, by=None, rating=rating, solved=solved, at=now,
-                            note="群众自评")
+    Callback.objects.create(
+        appeal=appeal, by=None, rating=rating, solved=solved, at=now, note="群众自评"
+    )
     _rate(appeal, rating, solved, now)
     old = appeal.status
     label = Rating(rating).label

@@ -87,9 +87,17 @@ def phone_error(phone: str) -> str | None:
     return None
 
 
-def validate_intake(*, type: str, content: str, place_description: str = "", name: str = "",
-                    phone: str = "", id_number: str = "", anonymous: bool = False,
-                    photos=()) -> IntakeData:
+def validate_intake(
+    *,
+    type: str,
+    content: str,
+    place_description: str = "",
+    name: str = "",
+    phone: str = "",
+    id_number: str = "",
+    anonymous: bool = False,
+    photos=(),
+) -> IntakeData:
     """Check every field at once and re-encode the photos; raise IntakeError listing each problem."""
     errors: dict[str, str] = {}
     if type not in AppealType.values:
@@ -130,9 +138,16 @@ def validate_intake(*, type: str, content: str, place_description: str = "", nam
                 break
     if errors:
         raise IntakeError(errors)
-    return IntakeData(type=type, content=content, place_description=place_description,
-                      name=name, phone=phone, id_number=id_number,
-                      anonymous=anonymous and type == AppealType.ACCUSATION, photos=cleaned)
+    return IntakeData(
+        type=type,
+        content=content,
+        place_description=place_description,
+        name=name,
+        phone=phone,
+        id_number=id_number,
+        anonymous=anonymous and type == AppealType.ACCUSATION,
+        photos=cleaned,
+    )
 
 
 @dataclass
@@ -143,8 +158,9 @@ class IntakeResult:
     sms_code: str | None = None  # returned only so the embedded demo can show it
 
 
-def start_intake(placement: Placement, data: IntakeData, *, token: str, ip: str | None,
-                 channel: str = Channel.QR) -> IntakeResult:
+def start_intake(
+    placement: Placement, data: IntakeData, *, token: str, ip: str | None, channel: str = Channel.QR
+) -> IntakeResult:
     """Save a draft (idempotent on `token`) and send the SMS code, or file at once if anonymous."""
     existing = IntakeDraft.objects.filter(token=token).select_related("appeal").first()
     if existing is not None:
@@ -152,28 +168,38 @@ def start_intake(placement: Placement, data: IntakeData, *, token: str, ip: str 
     ip_key = ip or "unknown"
     if data.needs_phone:
         phone_key = blind_index(data.phone)
-        check([(f"file:phone:{phone_key}", 10, 86400), (f"file:ip:{ip_key}", 30, 3600)],
-              RATE_FILE)
+        check([(f"file:phone:{phone_key}", 10, 86400), (f"file:ip:{ip_key}", 30, 3600)], RATE_FILE)
     else:
         phone_key = ""
         check([(f"file:ip:{ip_key}", 30, 3600)], RATE_FILE)
     try:
         with transaction.atomic():
             draft = IntakeDraft.objects.create(
-                token=token, placement=placement, channel=channel, division=placement.division,
-                type=data.type, content=data.content, place_description=data.place_description,
-                reporter_name=data.name, reporter_phone=data.phone,
-                reporter_id_number=data.id_number, phone_index=phone_key,
+                token=token,
+                placement=placement,
+                channel=channel,
+                division=placement.division,
+                type=data.type,
+                content=data.content,
+                place_description=data.place_description,
+                reporter_name=data.name,
+                reporter_phone=data.phone,
+                reporter_id_number=data.id_number,
+                phone_index=phone_key,
                 is_anonymous=not data.needs_phone,
             )
             for photo in data.photos:
-                AppealPhoto.objects.create(draft=draft, image=photo.content, width=photo.width,
-                                           height=photo.height, size=photo.size)
+                AppealPhoto.objects.create(
+                    draft=draft,
+                    image=photo.content,
+                    width=photo.width,
+                    height=photo.height,
+                    size=photo.size,
+                )
             if not data.needs_phone:
                 appeal, query_code = _file(draft)
                 return IntakeResult(draft=draft, appeal=appeal, query_code=query_code)
-            code = _new_code(SmsCode.PURPOSE_INTAKE, phone_key, data.phone, draft=draft,
-                             ip=ip_key)
+            code = _new_code(SmsCode.PURPOSE_INTAKE, phone_key, data.phone, draft=draft, ip=ip_key)
     except IntegrityError:
         # The same token raced in from a double tap: the first one wins.
         existing = IntakeDraft.objects.filter(token=token).select_related("appeal").first()
@@ -187,16 +213,26 @@ def resend_intake_code(draft: IntakeDraft, *, ip: str | None) -> str:
     if draft.appeal_id:
         raise IntakeError({"code": "此诉求已提交，无需再获取验证码"})
     with transaction.atomic():
-        return _new_code(SmsCode.PURPOSE_INTAKE, draft.phone_index, draft.reporter_phone,
-                         draft=draft, ip=ip or "unknown", resend=True)
+        return _new_code(
+            SmsCode.PURPOSE_INTAKE,
+            draft.phone_index,
+            draft.reporter_phone,
+            draft=draft,
+            ip=ip or "unknown",
+            resend=True,
+        )
 
 
-def _new_code(purpose: str, phone_key: str, phone: str, *, draft=None, ip: str,
-              resend: bool = False) -> str:
+def _new_code(
+    purpose: str, phone_key: str, phone: str, *, draft=None, ip: str, resend: bool = False
+) -> str:
     """Queue a fresh code. Limits: 5 an hour and 10 a day per phone, 30 an hour per IP,
     and a minute between a code and its resend."""
-    rules = [(f"code:phone:{phone_key}:h", 5, 3600), (f"code:phone:{phone_key}:d", 10, 86400),
-             (f"code:ip:{ip}", 30, 3600)]
+    rules = [
+        (f"code:phone:{phone_key}:h", 5, 3600),
+        (f"code:phone:{phone_key}:d", 10, 86400),
+        (f"code:ip:{ip}", 30, 3600),
+    ]
     if resend:
         rules.insert(0, (f"code:gap:{purpose}:{phone_key}", 1, 60))
     check(rules, RATE_CODE)
@@ -206,9 +242,15 @@ def _new_code(purpose: str, phone_key: str, phone: str, *, draft=None, ip: str,
     now = timezone.now()
     # A new code replaces the old ones for the same purpose and phone.
     SmsCode.objects.filter(purpose=purpose, phone_index=phone_key, used_at__isnull=True).update(
-        used_at=now)
-    SmsCode.objects.create(purpose=purpose, phone_index=phone_key, draft=draft,
-                           code_digest=secret_digest(code), expires_at=now + CODE_TTL)
+        used_at=now
+    )
+    SmsCode.objects.create(
+        purpose=purpose,
+        phone_index=phone_key,
+        draft=draft,
+        code_digest=secret_digest(code),
+        expires_at=now + CODE_TTL,
+    )
     queue_sms(phone, "sms_code", {"code": code})
     return code
 
@@ -229,8 +271,9 @@ def check_code(purpose: str, phone_key: str, entered: str, *, draft=None) -> Non
 
 
 def _use_code(purpose, phone_key, entered, draft) -> str | None:
-    qs = SmsCode.objects.select_for_update().filter(purpose=purpose, phone_index=phone_key,
-                                                    used_at__isnull=True)
+    qs = SmsCode.objects.select_for_update().filter(
+        purpose=purpose, phone_index=phone_key, used_at__isnull=True
+    )
     if draft is not None:
         qs = qs.filter(draft=draft)
     sms = qs.order_by("-created_at").first()
@@ -302,16 +345,22 @@ def _file(draft: IntakeDraft) -> tuple[Appeal, str]:
     )
     AppealPhoto.objects.filter(draft=draft).update(appeal=appeal)
     AppealEvent.objects.create(
-        appeal=appeal, at=now, kind=EventKind.RECEIVED, new_status=appeal.status,
+        appeal=appeal,
+        at=now,
+        kind=EventKind.RECEIVED,
+        new_status=appeal.status,
         is_public=True,
         public_text="检举控告已提交，转县纪委监委处理" if accusation else "诉求已提交，等待分派",
     )
     draft.appeal = appeal
     draft.save(update_fields=["appeal"])
     if draft.reporter_phone:
-        queue_sms(draft.reporter_phone,
-                  "accusation_received" if accusation else "appeal_received",
-                  {"number": appeal.number, "query_code": query_code}, appeal=appeal)
+        queue_sms(
+            draft.reporter_phone,
+            "accusation_received" if accusation else "appeal_received",
+            {"number": appeal.number, "query_code": query_code},
+            appeal=appeal,
+        )
     return appeal, query_code
 
 
@@ -329,5 +378,14 @@ def purge_stale_drafts(older_than: timedelta = timedelta(days=1)) -> int:
     return count
 
 
-__all__ = ["IntakeData", "IntakeError", "IntakeResult", "RateLimited", "check_code",
-           "confirm_intake", "resend_intake_code", "start_intake", "validate_intake"]
+__all__ = [
+    "IntakeData",
+    "IntakeError",
+    "IntakeResult",
+    "RateLimited",
+    "check_code",
+    "confirm_intake",
+    "resend_intake_code",
+    "start_intake",
+    "validate_intake",
+]

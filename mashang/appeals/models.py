@@ -20,8 +20,11 @@ from .choices import (
     Rating,
 )
 
-ACCUSATION_STATUSES = [AppealStatus.ACCUSATION_NEW, AppealStatus.DISCIPLINE_HANDLING,
-                       AppealStatus.DISCIPLINE_DONE]
+ACCUSATION_STATUSES = [
+    AppealStatus.ACCUSATION_NEW,
+    AppealStatus.DISCIPLINE_HANDLING,
+    AppealStatus.DISCIPLINE_DONE,
+]
 
 
 class AppealQuerySet(models.QuerySet):
@@ -38,13 +41,26 @@ class Appeal(models.Model):
     number = models.CharField("受理编号", max_length=24, unique=True)
     query_code_digest = models.CharField(max_length=64, editable=False)
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices, default=Channel.QR)
-    placement = models.ForeignKey(Placement, verbose_name="二维码", null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="appeals")
+    placement = models.ForeignKey(
+        Placement,
+        verbose_name="二维码",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+    )
     kind = models.CharField("二维码类型", max_length=20, choices=QRKind.choices, blank=True)
-    division = models.ForeignKey(Division, verbose_name="地点", on_delete=models.PROTECT,
-                                 related_name="appeals")
-    addressee_unit = models.ForeignKey(Unit, verbose_name="二维码受理对象", null=True,
-                                       blank=True, on_delete=models.PROTECT, related_name="+")
+    division = models.ForeignKey(
+        Division, verbose_name="地点", on_delete=models.PROTECT, related_name="appeals"
+    )
+    addressee_unit = models.ForeignKey(
+        Unit,
+        verbose_name="二维码受理对象",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     type = models.CharField("诉求类型", max_length=12, choices=AppealType.choices, db_index=True)
     content = models.TextField("诉求内容")
     place_description = models.CharField("地点描述", max_length=200, blank=True)
@@ -56,8 +72,14 @@ class Appeal(models.Model):
     status = models.CharField("状态", max_length=24, choices=AppealStatus.choices, db_index=True)
     received_at = models.DateTimeField("提交时间", default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
-    lead_unit = models.ForeignKey(Unit, verbose_name="主办单位", null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="led_appeals")
+    lead_unit = models.ForeignKey(
+        Unit,
+        verbose_name="主办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_appeals",
+    )
     # Time stamps the deadline sweeps and the statistics read.
     dispatched_at = models.DateTimeField("派单时间", null=True, blank=True)
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
@@ -68,8 +90,14 @@ class Appeal(models.Model):
     designated = models.BooleanField("指定承办", default=False)
     return_count = models.PositiveSmallIntegerField("退回次数", default=0)
     rehandle_count = models.PositiveSmallIntegerField("重办次数", default=0)
-    merged_into = models.ForeignKey("self", verbose_name="合并至", null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="merged")
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="合并至",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged",
+    )
     public_reason = models.CharField("告知群众的理由", max_length=300, blank=True)
     result_text = models.TextField("办理结果", blank=True)
     rating = models.CharField("满意度", max_length=1, choices=Rating.choices, blank=True)
@@ -80,8 +108,9 @@ class Appeal(models.Model):
     bad_rating_at = models.DateTimeField("差评时间", null=True, blank=True)
     bad_rating_contacted_at = models.DateTimeField("差评联系时间", null=True, blank=True)
     rating_token = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
-    submission_token = models.CharField(max_length=64, unique=True, null=True, blank=True,
-                                        editable=False)
+    submission_token = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, editable=False
+    )
 
     objects = AppealQuerySet.as_manager()
 
@@ -113,8 +142,9 @@ class AppealEvent(models.Model):
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     kind = models.CharField(max_length=24)
     old_status = models.CharField(max_length=24, blank=True)
     new_status = models.CharField(max_length=24, blank=True)
@@ -162,8 +192,9 @@ class IntakeDraft(models.Model):
     phone_index = models.CharField(max_length=64, blank=True, db_index=True)
     is_anonymous = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    appeal = models.OneToOneField(Appeal, null=True, blank=True, on_delete=models.SET_NULL,
-                                  related_name="draft")
+    appeal = models.OneToOneField(
+        Appeal, null=True, blank=True, on_delete=models.SET_NULL, related_name="draft"
+    )
 
 
 class AppealPhoto(models.Model):
@@ -176,10 +207,12 @@ class AppealPhoto(models.Model):
     STAGE_REPLY = "reply"
     STAGE_CITIZEN = "citizen"
 
-    appeal = models.ForeignKey(Appeal, null=True, blank=True, on_delete=models.CASCADE,
-                               related_name="photos")
-    draft = models.ForeignKey(IntakeDraft, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="photos")
+    appeal = models.ForeignKey(
+        Appeal, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
+    draft = models.ForeignKey(
+        IntakeDraft, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos"
+    )
     image = models.FileField(upload_to=photo_path)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
@@ -199,8 +232,9 @@ class SmsCode(models.Model):
 
     purpose = models.CharField(max_length=10)
     phone_index = models.CharField(max_length=64, db_index=True)
-    draft = models.ForeignKey(IntakeDraft, null=True, blank=True, on_delete=models.CASCADE,
-                              related_name="codes")
+    draft = models.ForeignKey(
+        IntakeDraft, null=True, blank=True, on_delete=models.CASCADE, related_name="codes"
+    )
     code_digest = models.CharField(max_length=64)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -232,15 +266,21 @@ class ExtensionRequest(models.Model):
     """A unit asks for more time; the desk approves or refuses, and the citizen is told."""
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="extensions")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     requested_at = models.DateTimeField(default=timezone.now)
     reason = models.CharField("理由", max_length=300)
     new_due = models.DateTimeField("申请延期至")
-    status = models.CharField(max_length=10, choices=ExtensionStatus.choices,
-                              default=ExtensionStatus.PENDING, db_index=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        max_length=10,
+        choices=ExtensionStatus.choices,
+        default=ExtensionStatus.PENDING,
+        db_index=True,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=300, blank=True)
 
@@ -250,8 +290,9 @@ class Callback(models.Model):
 
     appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="callbacks")
     at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                           on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     rating = models.CharField(max_length=1, choices=Rating.choices)
     solved = models.BooleanField()
     note = models.CharField(max_length=300, blank=True)

@@ -54,8 +54,13 @@ def clean_photo(upload, label: str = "照片") -> CleanPhoto:
             image = _flatten(image)
     except PhotoError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError,
-            ValueError) as exc:
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        OSError,
+        SyntaxError,
+        ValueError,
+    ) as exc:
         if isinstance(exc, Image.DecompressionBombError):
             raise PhotoError(f"{label}的尺寸过大，请换一张照片") from exc
         raise PhotoError(f"{label}无法识别或已损坏，请重新拍照上传") from exc

@@ -31,16 +31,23 @@ def get_appeal_for_citizen(session, number: str) -> Appeal:
 
 def public_timeline(appeal: Appeal):
     """Only events meant for the citizen: never internal notes or handlers' names."""
-    return list(AppealEvent.objects.filter(appeal=appeal, is_public=True)
-                .order_by("at", "id").values("at", "public_text"))
+    return list(
+        AppealEvent.objects.filter(appeal=appeal, is_public=True)
+        .order_by("at", "id")
+        .values("at", "public_text")
+    )
 
 
 def appeals_for_phone(phone_index: str):
-    return Appeal.objects.filter(phone_index=phone_index).select_related("division").order_by(
-        "-received_at")[:50]
+    return (
+        Appeal.objects.filter(phone_index=phone_index)
+        .select_related("division")
+        .order_by("-received_at")[:50]
+    )
 
 
 # ---- staff side -------------------------------------------------------------------------
+
 
 def appeals_for(user):
     """Appeals this member of staff may see. Accusations: the discipline commission alone."""
@@ -61,10 +68,12 @@ def appeals_for(user):
     if role in (Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR):
         return qs
     if role in (Role.HANDLER, Role.UNIT_LEADER) and user.unit_id:
-        current = Assignment.objects.filter(appeal=OuterRef("pk"), unit_id=user.unit_id,
-                                            active=True)
+        current = Assignment.objects.filter(
+            appeal=OuterRef("pk"), unit_id=user.unit_id, active=True
+        )
         return qs.filter(Q(lead_unit_id=user.unit_id) | Exists(current)).exclude(
-            status=AppealStatus.PENDING_DISPATCH)
+            status=AppealStatus.PENDING_DISPATCH
+        )
     if role == Role.COUNTY_LEADER and user.unit_id:
         # A leader's office sees, read-only, what was filed from its 找县长/找县委书记 codes.
         return qs.filter(addressee_unit_id=user.unit_id)
@@ -77,16 +86,21 @@ def get_appeal_for_user(user, pk, *, request=None, for_update=False) -> Appeal:
 
     from mashang.core.audit import audit
 
-    qs = appeals_for(user).select_related("division", "lead_unit", "placement",
-                                          "addressee_unit", "merged_into")
+    qs = appeals_for(user).select_related(
+        "division", "lead_unit", "placement", "addressee_unit", "merged_into"
+    )
     if for_update:
         qs = qs.select_for_update(of=("self",))
     appeal = qs.filter(pk=pk).first()
     if appeal is None:
         raise Http404("没有找到这条诉求，或您无权查看")
     # Reporters' data is personal: every look at an appeal is audited, accusations apart.
-    audit("accusation_viewed" if appeal.is_accusation else "appeal_viewed", actor=user,
-          obj=appeal, request=request)
+    audit(
+        "accusation_viewed" if appeal.is_accusation else "appeal_viewed",
+        actor=user,
+        obj=appeal,
+        request=request,
+    )
     return appeal
 
 
@@ -104,8 +118,11 @@ def township_names(appeals) -> dict[str, str]:
         return parts[3] if len(parts) > 3 else None  # province/city/county/township
 
     codes = {a.pk: township_code(a.division.path) for a in appeals}
-    names = dict(Division.objects.filter(code__in={c for c in codes.values() if c})
-                 .values_list("code", "name"))
+    names = dict(
+        Division.objects.filter(code__in={c for c in codes.values() if c}).values_list(
+            "code", "name"
+        )
+    )
     return {pk: names.get(code, "") for pk, code in codes.items()}
 
 
@@ -122,8 +139,9 @@ def suggest_units(appeal):
         suggestions.append((appeal.addressee_unit, reason))
     parts = [p for p in appeal.division.path.split("/") if p]
     if len(parts) > 3:
-        gov = Unit.objects.filter(kind=UnitKind.TOWNSHIP, division__code=parts[3],
-                                  is_active=True).first()
+        gov = Unit.objects.filter(
+            kind=UnitKind.TOWNSHIP, division__code=parts[3], is_active=True
+        ).first()
         if gov and all(gov.pk != u.pk for u, _ in suggestions):
             suggestions.append((gov, "诉求所在乡镇"))
     return suggestions
@@ -136,8 +154,12 @@ def duplicate_candidates(appeal, *, days: int = 30, limit: int = 5):
     from difflib import SequenceMatcher
 
     since = appeal.received_at - timedelta(days=days)
-    base = Appeal.objects.not_accusations().exclude(pk=appeal.pk).filter(
-        received_at__gte=since).select_related("division")
+    base = (
+        Appeal.objects.not_accusations()
+        .exclude(pk=appeal.pk)
+        .filter(received_at__gte=since)
+        .select_related("division")
+    )
     found: dict[int, tuple[Appeal, str]] = {}
     if appeal.phone_index:
         for other in base.filter(phone_index=appeal.phone_index)[:limit]:
@@ -145,8 +167,7 @@ def duplicate_candidates(appeal, *, days: int = 30, limit: int = 5):
     parts = [p for p in appeal.division.path.split("/") if p]
     if len(parts) > 3:
         prefix = "/" + "/".join(parts[:4]) + "/"
-        for other in base.filter(division__path__startswith=prefix).order_by(
-                "-received_at")[:200]:
+        for other in base.filter(division__path__startswith=prefix).order_by("-received_at")[:200]:
             if other.pk in found:
                 continue
             ratio = SequenceMatcher(None, appeal.content, other.content).ratio()

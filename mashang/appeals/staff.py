@@ -31,8 +31,12 @@ from .queries import (
 from .workflow import TRANSITIONS, TransitionError, allowed_actions
 
 PAGE_SIZE = 50
-DISPATCH_KINDS = [UnitKind.DEPARTMENT, UnitKind.TOWNSHIP, UnitKind.SERVICE_CENTRE,
-                  UnitKind.LEADER_OFFICE]
+DISPATCH_KINDS = [
+    UnitKind.DEPARTMENT,
+    UnitKind.TOWNSHIP,
+    UnitKind.SERVICE_CENTRE,
+    UnitKind.LEADER_OFFICE,
+]
 
 
 def _filter(request, qs):
@@ -60,10 +64,19 @@ def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "nav": nav_for(request.user), "title": title, "page": page, "rows": rows,
-        "tabs": tabs, "tab": tab, "params": request.GET, "query": query.urlencode(),
-        "statuses": AppealStatus.choices, "kinds": QRKind.choices, "types": AppealType.choices,
-        "townships": Division.objects.filter(level="township").order_by("code")
+        "nav": nav_for(request.user),
+        "title": title,
+        "page": page,
+        "rows": rows,
+        "tabs": tabs,
+        "tab": tab,
+        "params": request.GET,
+        "query": query.urlencode(),
+        "statuses": AppealStatus.choices,
+        "kinds": QRKind.choices,
+        "types": AppealType.choices,
+        "townships": Division.objects.filter(level="township")
+        .order_by("code")
         .values_list("code", "name"),
         "accusations": None if request.user.role == Role.DISCIPLINE else accusation_count(),
         "now": timezone.now(),
@@ -78,8 +91,11 @@ def desk(request):
     qs = appeals_for(request.user)
     if not request.GET.get("status"):
         qs = qs.filter(status=AppealStatus.PENDING_DISPATCH)
-    pending = (ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING)
-               .select_related("appeal", "appeal__lead_unit").order_by("requested_at"))
+    pending = (
+        ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING)
+        .select_related("appeal", "appeal__lead_unit")
+        .order_by("requested_at")
+    )
     return _list(request, qs, title="分拨中心 · 待分拨诉求", extra={"extensions": pending})
 
 
@@ -101,11 +117,21 @@ def workbench(request):
         qs = qs.filter(status__in=statuses)
     extra = {}
     if request.user.role == Role.UNIT_LEADER:
-        extra["extensions"] = (ExtensionRequest.objects.filter(
-            status=ExtensionStatus.LEADER, appeal__lead_unit_id=request.user.unit_id)
-            .select_related("appeal", "appeal__lead_unit").order_by("requested_at"))
-    return _list(request, qs, title=f"{request.user.unit.name} · 工作台",
-                 tabs=[(k, label) for k, label, _s in WORK_TABS], tab=tab, extra=extra)
+        extra["extensions"] = (
+            ExtensionRequest.objects.filter(
+                status=ExtensionStatus.LEADER, appeal__lead_unit_id=request.user.unit_id
+            )
+            .select_related("appeal", "appeal__lead_unit")
+            .order_by("requested_at")
+        )
+    return _list(
+        request,
+        qs,
+        title=f"{request.user.unit.name} · 工作台",
+        tabs=[(k, label) for k, label, _s in WORK_TABS],
+        tab=tab,
+        extra=extra,
+    )
 
 
 @staff_view(Role.DISCIPLINE)
@@ -113,8 +139,11 @@ def discipline_queue(request):
     """县纪委监委: accusations only, and only here."""
     tabs = [("new", "待受理"), ("handling", "处置中"), ("done", "已办结")]
     tab = request.GET.get("tab", "new")
-    status = {"new": AppealStatus.ACCUSATION_NEW, "handling": AppealStatus.DISCIPLINE_HANDLING,
-              "done": AppealStatus.DISCIPLINE_DONE}.get(tab, AppealStatus.ACCUSATION_NEW)
+    status = {
+        "new": AppealStatus.ACCUSATION_NEW,
+        "handling": AppealStatus.DISCIPLINE_HANDLING,
+        "done": AppealStatus.DISCIPLINE_DONE,
+    }.get(tab, AppealStatus.ACCUSATION_NEW)
     qs = appeals_for(request.user).filter(status=status)
     return _list(request, qs, title="县纪委监委 · 检举控告", tabs=tabs, tab=tab)
 
@@ -122,8 +151,12 @@ def discipline_queue(request):
 @staff_view(Role.SUPERVISOR, Role.ADMIN)
 def callbacks(request):
     """效能督查: completed appeals to call back, citizens' bad ratings, real-name 差评 to call."""
-    tabs = [("todo", "待回访"), ("review", "群众差评待处理"), ("bad", "实名差评待联系"),
-            ("closed", "已回访")]
+    tabs = [
+        ("todo", "待回访"),
+        ("review", "群众差评待处理"),
+        ("bad", "实名差评待联系"),
+        ("closed", "已回访"),
+    ]
     tab = request.GET.get("tab", "todo")
     qs = appeals_for(request.user)
     if tab == "review":
@@ -140,8 +173,9 @@ def callbacks(request):
 @staff_view(Role.COUNTY_LEADER)
 def leader_view(request):
     """A county leader's office: what was filed to them, read-only, with its status."""
-    return _list(request, appeals_for(request.user), title="县领导 · 码上找我的诉求",
-                 order="-received_at")
+    return _list(
+        request, appeals_for(request.user), title="县领导 · 码上找我的诉求", order="-received_at"
+    )
 
 
 @staff_view()
@@ -155,24 +189,37 @@ def appeal_detail(request, pk: int):
         can.discard("endorse_extension")
     if ExtensionStatus.PENDING not in waiting:
         can.discard("decide_extension")
-    if (user.role in (Role.SUPERVISOR, Role.ADMIN) and appeal.bad_rating_at
-            and not appeal.bad_rating_contacted_at):
+    if (
+        user.role in (Role.SUPERVISOR, Role.ADMIN)
+        and appeal.bad_rating_at
+        and not appeal.bad_rating_contacted_at
+    ):
         can.add("bad_rating_contact")
-    events = AppealEvent.objects.filter(appeal=appeal).select_related("actor").order_by("at",
-                                                                                        "id")
+    events = AppealEvent.objects.filter(appeal=appeal).select_related("actor").order_by("at", "id")
     context = {
-        "nav": nav_for(user), "appeal": appeal, "can": can, "events": events,
+        "nav": nav_for(user),
+        "appeal": appeal,
+        "can": can,
+        "events": events,
         "photos": list(appeal.photos.all()),
         "assignments": list(appeal.assignments.filter(active=True).select_related("unit")),
         "extensions": extensions,
         "ratings": Rating.choices,
-        "reporter_visible": user.role in (Role.DISPATCHER, Role.ADMIN, Role.HANDLER,
-                                          Role.UNIT_LEADER, Role.SUPERVISOR, Role.DISCIPLINE),
+        "reporter_visible": user.role
+        in (
+            Role.DISPATCHER,
+            Role.ADMIN,
+            Role.HANDLER,
+            Role.UNIT_LEADER,
+            Role.SUPERVISOR,
+            Role.DISCIPLINE,
+        ),
     }
     if "dispatch" in can:
         context["suggestions"] = suggest_units(appeal)
         context["units"] = Unit.objects.filter(kind__in=DISPATCH_KINDS, is_active=True).order_by(
-            "sort_order", "id")
+            "sort_order", "id"
+        )
     if "merge" in can or "dispatch" in can:
         context["duplicates"] = duplicate_candidates(appeal)
     return render(request, "appeals/staff_detail.html", context)
@@ -201,15 +248,15 @@ def _run(name, appeal, request):
         if lead is None:
             raise TransitionError("请选择主办单位。")
         co = list(Unit.objects.filter(pk__in=[v for v in p.getlist("co_units") if v.isdigit()]))
-        actions.dispatch_appeal(appeal, lead, co_units=co, note=p.get("note", ""),
-                                acting_user=user)
+        actions.dispatch_appeal(appeal, lead, co_units=co, note=p.get("note", ""), acting_user=user)
     elif name == "accept":
         actions.accept_appeal(appeal, acting_user=user)
     elif name == "return":
         actions.return_appeal(appeal, p.get("reason", ""), acting_user=user)
     elif name == "request_extension":
-        actions.request_extension(appeal, p.get("reason", ""), _due(p.get("new_due")),
-                                  acting_user=user)
+        actions.request_extension(
+            appeal, p.get("reason", ""), _due(p.get("new_due")), acting_user=user
+        )
     elif name in ("endorse_extension", "decide_extension"):
         ext = appeal.extensions.filter(pk=p.get("extension") or 0).first()
         if ext is None:
@@ -219,12 +266,16 @@ def _run(name, appeal, request):
     elif name == "ask_citizen":
         actions.ask_citizen(appeal, p.get("question", ""), acting_user=user)
     elif name == "reply":
-        actions.reply_appeal(appeal, p.get("result", ""), photos=_photos(request),
-                             acting_user=user)
+        actions.reply_appeal(appeal, p.get("result", ""), photos=_photos(request), acting_user=user)
     elif name == "callback":
-        actions.record_callback(appeal, p.get("rating", ""), p.get("solved") == "1",
-                                rehandle=p.get("rehandle") == "1", note=p.get("note", ""),
-                                acting_user=user)
+        actions.record_callback(
+            appeal,
+            p.get("rating", ""),
+            p.get("solved") == "1",
+            rehandle=p.get("rehandle") == "1",
+            note=p.get("note", ""),
+            acting_user=user,
+        )
     elif name == "rehandle":
         actions.rehandle_appeal(appeal, note=p.get("note", ""), acting_user=user)
     elif name == "bad_rating_contact":

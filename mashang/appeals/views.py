@@ -29,13 +29,23 @@ from .queries import (
 )
 from .workflow import TransitionError
 
-FIELD_ORDER = ["type", "content", "photos", "place_description", "anonymous", "name",
-               "id_number", "phone", "code"]
+FIELD_ORDER = [
+    "type",
+    "content",
+    "photos",
+    "place_description",
+    "anonymous",
+    "name",
+    "id_number",
+    "phone",
+    "code",
+]
 
 
 def _error_list(errors: dict[str, str]) -> list[tuple[str, str]]:
-    return sorted(errors.items(), key=lambda kv: FIELD_ORDER.index(kv[0])
-                  if kv[0] in FIELD_ORDER else 99)
+    return sorted(
+        errors.items(), key=lambda kv: FIELD_ORDER.index(kv[0]) if kv[0] in FIELD_ORDER else 99
+    )
 
 
 def _type_choices(placement: Placement):
@@ -49,8 +59,9 @@ def _type_choices(placement: Placement):
 @public_view
 @require_http_methods(["GET", "POST"])
 def scan(request, token: str):
-    placement = (Placement.objects.select_related("division", "addressee_unit")
-                 .filter(token=token).first())
+    placement = (
+        Placement.objects.select_related("division", "addressee_unit").filter(token=token).first()
+    )
     if placement is None:
         return render(request, "appeals/bad_code.html", status=404)
     if request.method == "GET":
@@ -58,23 +69,39 @@ def scan(request, token: str):
     if not placement.is_active:
         return render(request, "appeals/retired.html", {"placement": placement}, status=410)
 
-    values = {"type": AppealType.ACCUSATION if placement.kind == QRKind.DISCIPLINE else "",
-              "form_token": uuid.uuid4().hex}
+    values = {
+        "type": AppealType.ACCUSATION if placement.kind == QRKind.DISCIPLINE else "",
+        "form_token": uuid.uuid4().hex,
+    }
     errors: dict[str, str] = {}
     if request.method == "POST":
         post = request.POST
-        values = {k: post.get(k, "") for k in ("type", "content", "place_description", "name",
-                                               "id_number", "phone", "form_token")}
+        values = {
+            k: post.get(k, "")
+            for k in (
+                "type",
+                "content",
+                "place_description",
+                "name",
+                "id_number",
+                "phone",
+                "form_token",
+            )
+        }
         values["anonymous"] = post.get("anonymous") == "1"
         token_value = (values["form_token"] or "")[:64] or uuid.uuid4().hex
         try:
             data = intake.validate_intake(
-                type=values["type"], content=values["content"],
-                place_description=values["place_description"], name=values["name"],
-                phone=values["phone"], id_number=values["id_number"],
-                anonymous=values["anonymous"], photos=request.FILES.getlist("photos"))
-            result = intake.start_intake(placement, data, token=token_value,
-                                         ip=client_ip(request))
+                type=values["type"],
+                content=values["content"],
+                place_description=values["place_description"],
+                name=values["name"],
+                phone=values["phone"],
+                id_number=values["id_number"],
+                anonymous=values["anonymous"],
+                photos=request.FILES.getlist("photos"),
+            )
+            result = intake.start_intake(placement, data, token=token_value, ip=client_ip(request))
         except intake.IntakeError as exc:
             errors = exc.errors
         except RateLimited as exc:
@@ -85,11 +112,21 @@ def scan(request, token: str):
             if result.sms_code and settings.DEMO_MODE:
                 request.session["demo_sms_code"] = result.sms_code
             return redirect("intake_verify", token=placement.token, draft=result.draft.token)
-    return render(request, "appeals/form.html", {
-        "placement": placement, "values": values, "errors": errors,
-        "error_list": _error_list(errors), "type_choices": _type_choices(placement),
-        "content_min": CONTENT_MIN, "content_max": CONTENT_MAX, "max_photos": MAX_PHOTOS,
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "appeals/form.html",
+        {
+            "placement": placement,
+            "values": values,
+            "errors": errors,
+            "error_list": _error_list(errors),
+            "type_choices": _type_choices(placement),
+            "content_min": CONTENT_MIN,
+            "content_max": CONTENT_MAX,
+            "max_photos": MAX_PHOTOS,
+        },
+        status=400 if errors else 200,
+    )
 
 
 def _to_receipt(request, result):
@@ -105,8 +142,11 @@ def _to_receipt(request, result):
 @public_view
 @require_http_methods(["GET", "POST"])
 def verify(request, token: str, draft: str):
-    draft_obj = get_object_or_404(IntakeDraft.objects.select_related("placement", "appeal"),
-                                  token=draft, placement__token=token)
+    draft_obj = get_object_or_404(
+        IntakeDraft.objects.select_related("placement", "appeal"),
+        token=draft,
+        placement__token=token,
+    )
     if draft_obj.appeal_id:
         return _to_receipt(request, intake.IntakeResult(draft=draft_obj, appeal=draft_obj.appeal))
     errors: dict[str, str] = {}
@@ -127,11 +167,19 @@ def verify(request, token: str, draft: str):
         except RateLimited as exc:
             errors = {"code": exc.message}
     phone = draft_obj.reporter_phone
-    return render(request, "appeals/verify.html", {
-        "draft": draft_obj, "masked_phone": phone[:3] + "****" + phone[-4:],
-        "errors": errors, "error_list": _error_list(errors), "notice": notice,
-        "demo_code": request.session.get("demo_sms_code") if settings.DEMO_MODE else None,
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "appeals/verify.html",
+        {
+            "draft": draft_obj,
+            "masked_phone": phone[:3] + "****" + phone[-4:],
+            "errors": errors,
+            "error_list": _error_list(errors),
+            "notice": notice,
+            "demo_code": request.session.get("demo_sms_code") if settings.DEMO_MODE else None,
+        },
+        status=400 if errors else 200,
+    )
 
 
 @public_view
@@ -151,8 +199,9 @@ def manual_code(request):
         if placement is not None:
             return redirect("qr_scan", token=placement.token)
         error = "没有找到这个编码，请核对海报二维码下方的8位编码"
-    return render(request, "appeals/manual.html", {"code": code, "error": error},
-                  status=404 if error else 200)
+    return render(
+        request, "appeals/manual.html", {"code": code, "error": error}, status=404 if error else 200
+    )
 
 
 @public_view
@@ -167,16 +216,19 @@ def track(request):
         try:
             if request.POST.get("action") == "phone":
                 return _track_send_code(request, values["phone"], ip)
-            check([(f"track:ip:{ip}", 30, 3600), (f"track:no:{values['number']}", 10, 3600)],
-                  "查询太频繁了，请一小时后再试。")
+            check(
+                [(f"track:ip:{ip}", 30, 3600), (f"track:no:{values['number']}", 10, 3600)],
+                "查询太频繁了，请一小时后再试。",
+            )
             appeal = Appeal.objects.filter(number=values["number"]).first()
             if not values["number"]:
                 errors["number"] = "请填写受理编号"
             if not values["query_code"]:
                 errors["query_code"] = "请填写查询码"
             if not errors:
-                if appeal is None or not digests_match(values["query_code"],
-                                                       appeal.query_code_digest):
+                if appeal is None or not digests_match(
+                    values["query_code"], appeal.query_code_digest
+                ):
                     errors["query_code"] = "受理编号或查询码不正确，请核对短信中的编号和查询码"
                 else:
                     remember_tracked(request.session, appeal)
@@ -185,9 +237,12 @@ def track(request):
             errors = exc.errors
         except RateLimited as exc:
             errors = {"form": exc.message}
-    return render(request, "appeals/track.html", {"values": values, "errors": errors,
-                                                  "error_list": list(errors.items())},
-                  status=400 if errors else 200)
+    return render(
+        request,
+        "appeals/track.html",
+        {"values": values, "errors": errors, "error_list": list(errors.items())},
+        status=400 if errors else 200,
+    )
 
 
 def _track_send_code(request, raw_phone: str, ip: str):
@@ -203,8 +258,10 @@ def _track_send_code(request, raw_phone: str, ip: str):
         if settings.DEMO_MODE:
             request.session["demo_sms_code"] = code
     else:
-        check([(f"code:gap:{SmsCode.PURPOSE_TRACK}:{phone_key}", 1, 60),
-               (f"code:ip:{ip}", 30, 3600)], intake.RATE_CODE)
+        check(
+            [(f"code:gap:{SmsCode.PURPOSE_TRACK}:{phone_key}", 1, 60), (f"code:ip:{ip}", 30, 3600)],
+            intake.RATE_CODE,
+        )
     request.session["track_phone_pending"] = phone_key
     request.session["track_phone_masked"] = phone[:3] + "****" + phone[-4:]
     return redirect("track_phone_verify")
@@ -226,11 +283,17 @@ def track_phone_verify(request):
             request.session[SESSION_PHONE] = phone_key
             request.session.pop("demo_sms_code", None)
             return redirect("track_mine")
-    return render(request, "appeals/track_phone.html", {
-        "masked_phone": request.session.get("track_phone_masked", ""), "errors": errors,
-        "error_list": list(errors.items()),
-        "demo_code": request.session.get("demo_sms_code") if settings.DEMO_MODE else None,
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "appeals/track_phone.html",
+        {
+            "masked_phone": request.session.get("track_phone_masked", ""),
+            "errors": errors,
+            "error_list": list(errors.items()),
+            "demo_code": request.session.get("demo_sms_code") if settings.DEMO_MODE else None,
+        },
+        status=400 if errors else 200,
+    )
 
 
 @public_view
@@ -251,22 +314,34 @@ def track_detail(request, number: str):
         errors = _citizen_post(request, appeal)
         if not errors:
             return redirect("track_detail", number=appeal.number)
-    return render(request, "appeals/track_detail.html", {
-        "appeal": appeal, "timeline": public_timeline(appeal),
-        "photo_count": appeal.photos.filter(stage="intake").count(),
-        "can_add": appeal.status not in actions.FINAL, "can_rate": appeal.status == "completed",
-        "ratings": Rating.choices, "errors": errors, "error_list": list(errors.items()),
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "appeals/track_detail.html",
+        {
+            "appeal": appeal,
+            "timeline": public_timeline(appeal),
+            "photo_count": appeal.photos.filter(stage="intake").count(),
+            "can_add": appeal.status not in actions.FINAL,
+            "can_rate": appeal.status == "completed",
+            "ratings": Rating.choices,
+            "errors": errors,
+            "error_list": list(errors.items()),
+        },
+        status=400 if errors else 200,
+    )
 
 
 def _citizen_post(request, appeal) -> dict[str, str]:
     try:
         if request.POST.get("action") == "rate":
-            actions.citizen_rate(appeal, request.POST.get("rating", ""),
-                                 request.POST.get("solved") != "0")
+            actions.citizen_rate(
+                appeal, request.POST.get("rating", ""), request.POST.get("solved") != "0"
+            )
         else:
-            photos = [clean_photo(f, label=f"第{i}张照片") for i, f in
-                      enumerate(request.FILES.getlist("photos")[:MAX_PHOTOS], start=1)]
+            photos = [
+                clean_photo(f, label=f"第{i}张照片")
+                for i, f in enumerate(request.FILES.getlist("photos")[:MAX_PHOTOS], start=1)
+            ]
             actions.citizen_add_info(appeal, request.POST.get("text", ""), photos)
     except PhotoError as exc:
         return {"photos": str(exc)}

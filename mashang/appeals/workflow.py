@@ -36,8 +36,7 @@ TRANSITIONS: dict[str, Transition] = {
     "accept": _t({S.DISPATCHED}, S.ACCEPTED, UNIT, True, "受理"),
     "return": _t({S.DISPATCHED, S.ACCEPTED}, S.PENDING_DISPATCH, UNIT, True, "退回"),
     "request_extension": _t({S.ACCEPTED}, None, UNIT, True, "申请延期"),
-    "endorse_extension": _t({S.ACCEPTED}, None, frozenset({Role.UNIT_LEADER}), True,
-                            "审核延期"),
+    "endorse_extension": _t({S.ACCEPTED}, None, frozenset({Role.UNIT_LEADER}), True, "审核延期"),
     "decide_extension": _t({S.ACCEPTED, S.COMPLETED}, None, DESK, label="审批延期"),
     "ask_citizen": _t({S.ACCEPTED}, None, UNIT, True, "向群众询问"),
     "reply": _t({S.ACCEPTED}, S.COMPLETED, UNIT, True, "办结答复"),
@@ -45,12 +44,18 @@ TRANSITIONS: dict[str, Transition] = {
     "rehandle": _t({S.COMPLETED, S.CLOSED}, S.ACCEPTED, SUPERVISION, label="重办"),
     "invalidate": _t({S.PENDING_DISPATCH}, S.INVALID, DESK, label="无效"),
     "merge": _t({S.PENDING_DISPATCH}, S.MERGED, DESK, label="合并"),
-    "accept_accusation": _t({S.ACCUSATION_NEW}, S.DISCIPLINE_HANDLING, DISCIPLINE,
-                            label="纪委受理"),
-    "conclude_accusation": _t({S.DISCIPLINE_HANDLING}, S.DISCIPLINE_DONE, DISCIPLINE,
-                              label="纪委办结"),
-    "note": _t(set(S.values) - {S.INVALID, S.MERGED}, None,
-               DESK | UNIT | SUPERVISION | DISCIPLINE, label="内部备注"),
+    "accept_accusation": _t(
+        {S.ACCUSATION_NEW}, S.DISCIPLINE_HANDLING, DISCIPLINE, label="纪委受理"
+    ),
+    "conclude_accusation": _t(
+        {S.DISCIPLINE_HANDLING}, S.DISCIPLINE_DONE, DISCIPLINE, label="纪委办结"
+    ),
+    "note": _t(
+        set(S.values) - {S.INVALID, S.MERGED},
+        None,
+        DESK | UNIT | SUPERVISION | DISCIPLINE,
+        label="内部备注",
+    ),
 }
 
 
@@ -67,7 +72,8 @@ def authorize(appeal, name: str, user) -> Transition:
         raise TransitionError(f"您的角色不能执行“{transition.label}”。")
     if appeal.status not in transition.sources:
         raise TransitionError(
-            f"诉求当前状态为“{appeal.get_status_display()}”，不能{transition.label}。")
+            f"诉求当前状态为“{appeal.get_status_display()}”，不能{transition.label}。"
+        )
     if transition.unit_action and (user.unit_id is None or appeal.lead_unit_id != user.unit_id):
         raise TransitionError(f"只有主办单位才能{transition.label}。")
     return transition

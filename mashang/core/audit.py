@@ -17,8 +17,16 @@ def client_ip(request: HttpRequest | None) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def audit(action: str, *, actor=None, obj=None, request: HttpRequest | None = None,
-          detail: str = "", object_type: str = "", object_id: str = "") -> AuditLog:
+def audit(
+    action: str,
+    *,
+    actor=None,
+    obj=None,
+    request: HttpRequest | None = None,
+    detail: str = "",
+    object_type: str = "",
+    object_id: str = "",
+) -> AuditLog:
     """Write one audit row; `obj` fills the object type and id when given."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -26,6 +34,10 @@ def audit(action: str, *, actor=None, obj=None, request: HttpRequest | None = No
     if actor is not None and not getattr(actor, "pk", None):
         actor = None
     return AuditLog.objects.create(
-        actor=actor, action=action, object_type=object_type, object_id=object_id,
-        ip=client_ip(request), detail=detail[:255],
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        ip=client_ip(request),
+        detail=detail[:255],
     )

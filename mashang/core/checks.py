@@ -12,6 +12,7 @@ def encryption_keys_configured(app_configs, **kwargs):
     errors = []
     for name in ("FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY"):
         if not os.environ.get(name):
-            errors.append(Error(f"{name} is not set", hint="See README: Settings.",
-                                id="mashang.E001"))
+            errors.append(
+                Error(f"{name} is not set", hint="See README: Settings.", id="mashang.E001")
+            )
     return errors

@@ -7,8 +7,12 @@ class AuditLog(models.Model):
 
     at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     action = models.CharField("动作", max_length=40, db_index=True)
     object_type = models.CharField("对象类型", max_length=40, blank=True)

@@ -6,15 +6,21 @@ from .audit import audit
 
 @receiver(user_logged_in)
 def _logged_in(sender, request, user, **kwargs):
-    audit("login", actor=user, request=request, object_type="directory.staff",
-          object_id=str(user.pk))
+    audit(
+        "login", actor=user, request=request, object_type="directory.staff", object_id=str(user.pk)
+    )
 
 
 @receiver(user_logged_out)
 def _logged_out(sender, request, user, **kwargs):
     if user is not None:
-        audit("logout", actor=user, request=request, object_type="directory.staff",
-              object_id=str(user.pk))
+        audit(
+            "logout",
+            actor=user,
+            request=request,
+            object_type="directory.staff",
+            object_id=str(user.pk),
+        )
 
 
 @receiver(user_login_failed)

@@ -52,8 +52,13 @@ class StaffAdmin(UserAdmin):
         ("登录安全", {"fields": ("failed_logins", "locked_until", "last_login", "date_joined")}),
     )
     add_fieldsets = (
-        (None, {"classes": ("wide",), "fields": ("username", "full_name", "role", "unit",
-                                                 "password1", "password2")}),
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "full_name", "role", "unit", "password1", "password2"),
+            },
+        ),
     )
     readonly_fields = ["last_login", "date_joined"]
     actions = ["unlock"]

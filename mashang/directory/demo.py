@@ -21,13 +21,34 @@ def _placement_model():
 
     return Placement
 
+
 COUNTY_CODE = "430422"
 DEMO_PASSWORD = "Hengnan@2026"
 
 TOWNSHIPS = [
-    "云集街道", "车江街道", "向阳桥街道", "茶市镇", "冠市镇", "江口镇", "宝盖镇", "花桥镇",
-    "铁丝塘镇", "泉溪镇", "洪山镇", "三塘镇", "谭子山镇", "岐山镇", "泉湖镇", "柞市镇",
-    "茅市镇", "硫市镇", "栗江镇", "近尾洲镇", "咸塘镇", "松江镇", "相市乡",
+    "云集街道",
+    "车江街道",
+    "向阳桥街道",
+    "茶市镇",
+    "冠市镇",
+    "江口镇",
+    "宝盖镇",
+    "花桥镇",
+    "铁丝塘镇",
+    "泉溪镇",
+    "洪山镇",
+    "三塘镇",
+    "谭子山镇",
+    "岐山镇",
+    "泉湖镇",
+    "柞市镇",
+    "茅市镇",
+    "硫市镇",
+    "栗江镇",
+    "近尾洲镇",
+    "咸塘镇",
+    "松江镇",
+    "相市乡",
 ]
 VILLAGE_COUNT = 445
 HAMLET_COUNT = 2053
@@ -41,19 +62,55 @@ SPECIAL_UNITS = [
     ("县人民政府办公室", UnitKind.LEADER_OFFICE, PositionTitle.COUNTY_MAYOR),
 ]
 DEPARTMENTS = [
-    "县发展和改革局", "县教育局", "县科学技术和工业信息化局", "县公安局", "县民政局",
-    "县司法局", "县财政局", "县人力资源和社会保障局", "县自然资源局", "市生态环境局衡南分局",
-    "县住房和城乡建设局", "县交通运输局", "县水利局", "县农业农村局", "县商务局",
-    "县文化旅游广电体育局", "县卫生健康局", "县退役军人事务局", "县应急管理局", "县审计局",
-    "县市场监督管理局", "县统计局", "县医疗保障局", "县城市管理和综合执法局", "县林业局",
-    "县行政审批服务局", "县信访局", "县数据局", "县税务局", "县人民防空办公室",
-    "县乡村振兴局", "县住房公积金管理部", "县供销合作社", "县残疾人联合会",
-    "县消防救援大队", "县不动产登记中心", "县公共资源交易中心",
+    "县发展和改革局",
+    "县教育局",
+    "县科学技术和工业信息化局",
+    "县公安局",
+    "县民政局",
+    "县司法局",
+    "县财政局",
+    "县人力资源和社会保障局",
+    "县自然资源局",
+    "市生态环境局衡南分局",
+    "县住房和城乡建设局",
+    "县交通运输局",
+    "县水利局",
+    "县农业农村局",
+    "县商务局",
+    "县文化旅游广电体育局",
+    "县卫生健康局",
+    "县退役军人事务局",
+    "县应急管理局",
+    "县审计局",
+    "县市场监督管理局",
+    "县统计局",
+    "县医疗保障局",
+    "县城市管理和综合执法局",
+    "县林业局",
+    "县行政审批服务局",
+    "县信访局",
+    "县数据局",
+    "县税务局",
+    "县人民防空办公室",
+    "县乡村振兴局",
+    "县住房公积金管理部",
+    "县供销合作社",
+    "县残疾人联合会",
+    "县消防救援大队",
+    "县不动产登记中心",
+    "县公共资源交易中心",
 ]
 # Departments that get a second and third handler: they receive most appeals.
 BUSY_DEPARTMENTS = [
-    "县住房和城乡建设局", "县公安局", "县自然资源局", "县人力资源和社会保障局", "县农业农村局",
-    "县城市管理和综合执法局", "县市场监督管理局", "县卫生健康局", "县教育局",
+    "县住房和城乡建设局",
+    "县公安局",
+    "县自然资源局",
+    "县人力资源和社会保障局",
+    "县农业农村局",
+    "县城市管理和综合执法局",
+    "县市场监督管理局",
+    "县卫生健康局",
+    "县教育局",
 ]
 
 SURNAMES = "王李张刘陈杨黄赵周吴徐孙朱马胡郭林何高罗郑梁谢宋唐许邓冯韩曹曾彭萧蔡潘田董袁于余叶蒋杜苏魏程吕丁沈任姚卢傅钟姜崔谭廖范汪陆金石戴贾韦夏邱方侯邹熊孟秦白江阎薛尹段雷黎史龙陶贺顾毛郝龚邵万钱严赖覃洪武莫孔"
@@ -94,8 +151,9 @@ def _split(total: int, parts: int) -> list[int]:
 
 def _division(code, name, level, parent) -> Division:
     path = f"{parent.path if parent else '/'}{code}/"
-    return Division(code=code, name=name, level=level, parent=parent, path=path,
-                    depth=path.count("/") - 2)
+    return Division(
+        code=code, name=name, level=level, parent=parent, path=path, depth=path.count("/") - 2
+    )
 
 
 def demo_loaded() -> bool:
@@ -133,8 +191,9 @@ def load_demo_county() -> LoadResult:
         suffix = "社区" if township.name.endswith("街道") else "村"
         names = _names(rng, n, lambda r, s=suffix: _place(r, s))
         for i, name in enumerate(names, start=1):
-            villages.append(_division(f"{township.code}{200 + i:03d}", name,
-                                      DivisionLevel.VILLAGE, township))
+            villages.append(
+                _division(f"{township.code}{200 + i:03d}", name, DivisionLevel.VILLAGE, township)
+            )
     villages = Division.objects.bulk_create(villages)
 
     hamlets = []
@@ -163,12 +222,26 @@ def _create_units(county, townships, villages) -> dict[str, Unit]:
         rows.append(Unit(name=name, kind=UnitKind.DEPARTMENT, division=county, sort_order=i))
     for i, township in enumerate(townships, start=100):
         name = township.name + ("办事处" if township.name.endswith("街道") else "人民政府")
-        rows.append(Unit(name=name, short_name=township.name, kind=UnitKind.TOWNSHIP,
-                         division=township, sort_order=i))
+        rows.append(
+            Unit(
+                name=name,
+                short_name=township.name,
+                kind=UnitKind.TOWNSHIP,
+                division=township,
+                sort_order=i,
+            )
+        )
     for i, village in enumerate(villages, start=1000):
         name = village.name + ("居民委员会" if village.name.endswith("社区") else "村民委员会")
-        rows.append(Unit(name=name, short_name=village.name, kind=UnitKind.VILLAGE,
-                         division=village, sort_order=i))
+        rows.append(
+            Unit(
+                name=name,
+                short_name=village.name,
+                kind=UnitKind.VILLAGE,
+                division=village,
+                sort_order=i,
+            )
+        )
     created = Unit.objects.bulk_create(rows, batch_size=1000)
     return {u.name: u for u in created}
 
@@ -176,19 +249,28 @@ def _create_units(county, townships, villages) -> dict[str, Unit]:
 def _create_staff(rng: random.Random, units: dict[str, Unit]) -> None:
     """220 staff: every position holder, the central desks, and handlers in the units."""
     password = make_password(DEMO_PASSWORD)  # hashed once: 220 PBKDF2 runs would take a minute
-    people = _names(rng, 220, lambda r: r.choice(SURNAMES) + "".join(
-        r.choice(GIVEN) for _ in range(r.choice((1, 2)))))
+    people = _names(
+        rng,
+        220,
+        lambda r: r.choice(SURNAMES) + "".join(r.choice(GIVEN) for _ in range(r.choice((1, 2)))),
+    )
     staff: list[Staff] = []
     holders: list[tuple[Unit, str, int]] = []  # (unit, title, index into staff)
 
     def add(username, role, unit, title=None):
         index = len(staff)
-        staff.append(Staff(
-            username=username, full_name=people[index], role=role, unit=unit,
-            password=password, is_staff=role == Role.ADMIN,
-            is_superuser=role == Role.ADMIN,
-            mobile=f"1390734{index:04d}",
-        ))
+        staff.append(
+            Staff(
+                username=username,
+                full_name=people[index],
+                role=role,
+                unit=unit,
+                password=password,
+                is_staff=role == Role.ADMIN,
+                is_superuser=role == Role.ADMIN,
+                mobile=f"1390734{index:04d}",
+            )
+        )
         if title:
             holders.append((unit, title, index))
 

@@ -24,7 +24,11 @@ class Division(models.Model):
     name = models.CharField("名称", max_length=60)
     level = models.CharField("层级", max_length=12, choices=DivisionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     path = models.CharField(max_length=255, editable=False, db_index=True)
@@ -49,7 +53,7 @@ class Division(models.Model):
             # Moved or re-coded: carry the descendants' paths along (rare, admin-only).
             below = list(Division.objects.filter(path__startswith=old_path).exclude(pk=self.pk))
             for d in below:
-                d.path = self.path + d.path[len(old_path):]
+                d.path = self.path + d.path[len(old_path) :]
                 d.depth = d.path.count("/") - 2
             Division.objects.bulk_update(below, ["path", "depth"], batch_size=500)
 
@@ -88,7 +92,9 @@ class Unit(models.Model):
         verbose_name_plural = "单位"
         ordering = ["sort_order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["division", "name"], name="unit_unique_name_in_division")
+            models.UniqueConstraint(
+                fields=["division", "name"], name="unit_unique_name_in_division"
+            )
         ]
 
     def __str__(self) -> str:
@@ -98,11 +104,16 @@ class Unit(models.Model):
 class Position(models.Model):
     """A post such as "住建局局长": QR codes address the post, so a reshuffle changes nothing."""
 
-    unit = models.ForeignKey(Unit, verbose_name="单位", on_delete=models.PROTECT,
-                             related_name="positions")
+    unit = models.ForeignKey(
+        Unit, verbose_name="单位", on_delete=models.PROTECT, related_name="positions"
+    )
     title = models.CharField("职务", max_length=24, choices=PositionTitle.choices)
     holder = models.ForeignKey(
-        "Staff", verbose_name="现任", null=True, blank=True, on_delete=models.SET_NULL,
+        "Staff",
+        verbose_name="现任",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="positions",
     )
 
@@ -127,7 +138,11 @@ class Staff(AbstractUser):
     full_name = models.CharField("姓名", max_length=30, blank=True)
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.HANDLER)
     unit = models.ForeignKey(
-        Unit, verbose_name="所属单位", null=True, blank=True, on_delete=models.PROTECT,
+        Unit,
+        verbose_name="所属单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="staff",
     )
     mobile = models.CharField("手机号", max_length=20, blank=True)

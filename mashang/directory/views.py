@@ -28,12 +28,17 @@ def staff_home(request):
 
     user = request.user
     counts = dict(appeals_for(user).order_by().values_list("status").annotate(n=Count("id")))
-    return render(request, "directory/home.html", {
-        "nav": nav_for(user),
-        "positions": list(user.positions.select_related("unit")),
-        "counts": [(label, counts[value]) for value, label in AppealStatus.choices
-                   if counts.get(value)],
-    })
+    return render(
+        request,
+        "directory/home.html",
+        {
+            "nav": nav_for(user),
+            "positions": list(user.positions.select_related("unit")),
+            "counts": [
+                (label, counts[value]) for value, label in AppealStatus.choices if counts.get(value)
+            ],
+        },
+    )
 
 
 @staff_view()
@@ -41,12 +46,16 @@ def directory_tree(request):
     code = request.GET.get("code")
     division = get_object_or_404(Division, code=code) if code else county_root()
     children = children_with_counts(division) if division else []
-    return render(request, "directory/tree.html", {
-        "nav": nav_for(request.user),
-        "division": division,
-        "ancestors": list(division.ancestors()) if division else [],
-        "children": children,
-    })
+    return render(
+        request,
+        "directory/tree.html",
+        {
+            "nav": nav_for(request.user),
+            "division": division,
+            "ancestors": list(division.ancestors()) if division else [],
+            "children": children,
+        },
+    )
 
 
 @staff_view()
@@ -54,9 +63,13 @@ def directory_units(request):
     kind = request.GET.get("kind") or UnitKind.DEPARTMENT
     if kind not in UnitKind.values:
         kind = UnitKind.DEPARTMENT
-    return render(request, "directory/units.html", {
-        "nav": nav_for(request.user),
-        "units": units_with_positions(kind),
-        "kinds": UnitKind.choices,
-        "kind": kind,
-    })
+    return render(
+        request,
+        "directory/units.html",
+        {
+            "nav": nav_for(request.user),
+            "units": units_with_positions(kind),
+            "kinds": UnitKind.choices,
+            "kind": kind,
+        },
+    )

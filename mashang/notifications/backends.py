@@ -30,9 +30,16 @@ class FileBackend:
 
     def send(self, message) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"id": message.pk, "to": message.to_phone, "template": message.template,
-                           "body": message.body, "at": timezone.now().isoformat()},
-                          ensure_ascii=False)
+        line = json.dumps(
+            {
+                "id": message.pk,
+                "to": message.to_phone,
+                "template": message.template,
+                "body": message.body,
+                "at": timezone.now().isoformat(),
+            },
+            ensure_ascii=False,
+        )
         with self._lock, self.path.open("a", encoding="utf-8") as f:
             f.write(line + "\n")
 

@@ -20,17 +20,25 @@ class Message(models.Model):
     template = models.CharField("模板", max_length=40)
     body = EncryptedTextField("内容")
     params = models.JSONField("参数", default=dict, blank=True)
-    status = models.CharField("状态", max_length=10, choices=MessageStatus.choices,
-                              default=MessageStatus.CREATED)
+    status = models.CharField(
+        "状态", max_length=10, choices=MessageStatus.choices, default=MessageStatus.CREATED
+    )
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次发送", default=timezone.now)
     last_error = models.CharField("最近错误", max_length=255, blank=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
-    appeal = models.ForeignKey("appeals.Appeal", null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="messages")
-    to_unit = models.ForeignKey("directory.Unit", verbose_name="接收单位", null=True,
-                                blank=True, on_delete=models.CASCADE, related_name="+")
+    appeal = models.ForeignKey(
+        "appeals.Appeal", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    to_unit = models.ForeignKey(
+        "directory.Unit",
+        verbose_name="接收单位",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
 
     class Meta:
@@ -45,8 +53,9 @@ class Message(models.Model):
 
 class MessageTemplate(models.Model):
     key = models.CharField("模板键", max_length=40, unique=True)
-    text = models.CharField("短信内容", max_length=300,
-                            help_text="用 ((变量)) 表示占位符，单条短信不超过 70 字。")
+    text = models.CharField(
+        "短信内容", max_length=300, help_text="用 ((变量)) 表示占位符，单条短信不超过 70 字。"
+    )
 
     class Meta:
         verbose_name = "短信模板"

@@ -25,16 +25,27 @@ def queue_sms(phone: str, template: str, params: dict, *, appeal=None) -> Messag
     """Write an SMS row; call inside the transaction of the change that causes it."""
     # Secrets (codes) are in the body only, which is encrypted; params keep nothing secret.
     public_params = {k: v for k, v in params.items() if k not in {"code", "query_code"}}
-    return Message.objects.create(to_phone=phone, template=template,
-                                  body=render(template, params), params=public_params,
-                                  appeal=appeal)
+    return Message.objects.create(
+        to_phone=phone,
+        template=template,
+        body=render(template, params),
+        params=public_params,
+        appeal=appeal,
+    )
 
 
 def queue_unit_message(unit, template: str, params: dict, *, appeal=None) -> Message:
     """An in-app message to a unit's workbench (no SMS), in the caller's transaction."""
-    return Message.objects.create(channel="inapp", to_unit=unit, template=template,
-                                  body=render(template, params), params=params, appeal=appeal,
-                                  status=MessageStatus.DELIVERED, sent_at=timezone.now())
+    return Message.objects.create(
+        channel="inapp",
+        to_unit=unit,
+        template=template,
+        body=render(template, params),
+        params=params,
+        appeal=appeal,
+        status=MessageStatus.DELIVERED,
+        sent_at=timezone.now(),
+    )
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -53,7 +64,8 @@ def _claim(limit: int) -> list[Message]:
         batch = list(qs[:limit])
         if batch:
             Message.objects.filter(pk__in=[m.pk for m in batch]).update(
-                status=MessageStatus.SENDING, attempts=F("attempts") + 1)
+                status=MessageStatus.SENDING, attempts=F("attempts") + 1
+            )
     for m in batch:
         m.attempts += 1
     return batch
@@ -75,6 +87,7 @@ def send_due_messages(limit: int = 100, backend=None) -> int:
             )
             continue
         Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-            status=MessageStatus.DELIVERED, sent_at=timezone.now(), last_error="")
+            status=MessageStatus.DELIVERED, sent_at=timezone.now(), last_error=""
+        )
         delivered += 1
     return delivered

@@ -15,8 +15,9 @@ class PlacementError(ValueError):
 
 
 def record_scan(placement: Placement) -> None:
-    Placement.objects.filter(pk=placement.pk).update(scan_count=F("scan_count") + 1,
-                                                     last_scanned_at=timezone.now())
+    Placement.objects.filter(pk=placement.pk).update(
+        scan_count=F("scan_count") + 1, last_scanned_at=timezone.now()
+    )
 
 
 @transaction.atomic
@@ -38,9 +39,13 @@ def reissue_placement(placement: Placement, *, acting_user, reason: str = "换�
     old = Placement.objects.select_for_update().get(pk=placement.pk)
     if old.replaced_by_id:
         raise PlacementError("此二维码已换发过，请对新码操作。")
-    new = Placement.objects.create(kind=old.kind, division=old.division,
-                                   place_unit=old.place_unit, place_label=old.place_label,
-                                   addressee_unit=old.addressee_unit)
+    new = Placement.objects.create(
+        kind=old.kind,
+        division=old.division,
+        place_unit=old.place_unit,
+        place_label=old.place_label,
+        addressee_unit=old.addressee_unit,
+    )
     if old.status != PlacementStatus.RETIRED:
         old.status = PlacementStatus.RETIRED
         old.retired_at = timezone.now()

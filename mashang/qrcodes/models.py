@@ -26,24 +26,49 @@ class Placement(models.Model):
     """One poster on one wall. Retiring keeps it (and its scans); reissuing makes a successor."""
 
     kind = models.CharField("二维码类型", max_length=20, choices=QRKind.choices)
-    division = models.ForeignKey(Division, verbose_name="张贴地点（区划）",
-                                 on_delete=models.PROTECT, related_name="placements")
-    place_unit = models.ForeignKey(Unit, verbose_name="张贴单位", null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="placements_here")
+    division = models.ForeignKey(
+        Division,
+        verbose_name="张贴地点（区划）",
+        on_delete=models.PROTECT,
+        related_name="placements",
+    )
+    place_unit = models.ForeignKey(
+        Unit,
+        verbose_name="张贴单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="placements_here",
+    )
     place_label = models.CharField("张贴位置", max_length=80)
-    addressee_unit = models.ForeignKey(Unit, verbose_name="受理对象单位",
-                                       on_delete=models.PROTECT,
-                                       related_name="placements_addressed")
+    addressee_unit = models.ForeignKey(
+        Unit,
+        verbose_name="受理对象单位",
+        on_delete=models.PROTECT,
+        related_name="placements_addressed",
+    )
     token = models.CharField(max_length=40, unique=True, default=new_token, editable=False)
-    manual_code = models.CharField("手动输入码", max_length=12, unique=True,
-                                   default=new_manual_code, editable=False)
-    status = models.CharField("状态", max_length=10, choices=PlacementStatus.choices,
-                              default=PlacementStatus.ACTIVE, db_index=True)
+    manual_code = models.CharField(
+        "手动输入码", max_length=12, unique=True, default=new_manual_code, editable=False
+    )
+    status = models.CharField(
+        "状态",
+        max_length=10,
+        choices=PlacementStatus.choices,
+        default=PlacementStatus.ACTIVE,
+        db_index=True,
+    )
     created_at = models.DateTimeField("生成时间", auto_now_add=True)
     retired_at = models.DateTimeField("停用时间", null=True, blank=True)
     retired_reason = models.CharField("停用原因", max_length=120, blank=True)
-    replaced_by = models.OneToOneField("self", verbose_name="换发为", null=True, blank=True,
-                                       on_delete=models.SET_NULL, related_name="replaces")
+    replaced_by = models.OneToOneField(
+        "self",
+        verbose_name="换发为",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+    )
     scan_count = models.PositiveIntegerField("扫码次数", default=0)
     last_scanned_at = models.DateTimeField("最近扫码", null=True, blank=True)
 

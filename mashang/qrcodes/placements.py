@@ -38,9 +38,15 @@ def planned_placements(county: Division) -> list[Wanted]:
     mayor = _unit_holding(PositionTitle.COUNTY_MAYOR)
     secretary = _unit_holding(PositionTitle.COUNTY_SECRETARY)
     discipline = _unit_holding(PositionTitle.DISCIPLINE_SECRETARY)
-    county_wide = [(k, u) for k, u in ((QRKind.COUNTY_MAYOR, mayor),
-                                       (QRKind.COUNTY_SECRETARY, secretary),
-                                       (QRKind.DISCIPLINE, discipline)) if u is not None]
+    county_wide = [
+        (k, u)
+        for k, u in (
+            (QRKind.COUNTY_MAYOR, mayor),
+            (QRKind.COUNTY_SECRETARY, secretary),
+            (QRKind.DISCIPLINE, discipline),
+        )
+        if u is not None
+    ]
     wanted: list[Wanted] = []
     county_units = Unit.objects.filter(division=county, is_active=True).order_by("sort_order", "id")
     for unit in county_units:
@@ -54,11 +60,15 @@ def planned_placements(county: Division) -> list[Wanted]:
                 if addressee.pk == unit.pk:
                     wanted.append(Wanted(kind, county.pk, unit.pk, unit.name, unit.pk))
 
-    township_units = {u.division_id: u for u in Unit.objects.filter(
-        kind=UnitKind.TOWNSHIP, division__path__startswith=county.path)}
-    below = Division.objects.subtree(county).filter(
-        level__in=[DivisionLevel.TOWNSHIP, DivisionLevel.VILLAGE, DivisionLevel.HAMLET]
-    ).order_by("code")
+    township_units = {
+        u.division_id: u
+        for u in Unit.objects.filter(kind=UnitKind.TOWNSHIP, division__path__startswith=county.path)
+    }
+    below = (
+        Division.objects.subtree(county)
+        .filter(level__in=[DivisionLevel.TOWNSHIP, DivisionLevel.VILLAGE, DivisionLevel.HAMLET])
+        .order_by("code")
+    )
     township_of_path: dict[str, Division] = {}
     for division in below:
         if division.level == DivisionLevel.TOWNSHIP:
@@ -76,8 +86,11 @@ def planned_placements(county: Division) -> list[Wanted]:
         gov = township_units.get(township.pk) if township else None
         if gov is None:
             continue
-        label = division.name if division.level == DivisionLevel.HAMLET else (
-            division.name + "便民服务站")
+        label = (
+            division.name
+            if division.level == DivisionLevel.HAMLET
+            else (division.name + "便民服务站")
+        )
         wanted.append(Wanted(QRKind.TOWNSHIP, division.pk, None, label, gov.pk))
     return wanted
 
@@ -91,8 +104,13 @@ def generate_placements(county: Division) -> int:
         .values_list("kind", "division_id", "place_unit_id", "addressee_unit_id")
     )
     new = [
-        Placement(kind=w.kind, division_id=w.division_id, place_unit_id=w.place_unit_id,
-                  place_label=w.place_label, addressee_unit_id=w.addressee_unit_id)
+        Placement(
+            kind=w.kind,
+            division_id=w.division_id,
+            place_unit_id=w.place_unit_id,
+            place_label=w.place_label,
+            addressee_unit_id=w.addressee_unit_id,
+        )
         for w in planned_placements(county)
         if (w.kind, w.division_id, w.place_unit_id, w.addressee_unit_id) not in existing
     ]

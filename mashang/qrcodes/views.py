@@ -24,10 +24,12 @@ MAX_PRINT = 5000
 
 
 def _filtered(request):
-    return filter_placements(placements_for(request.user),
-                             division_code=request.GET.get("division", "").strip(),
-                             kind=request.GET.get("kind", ""),
-                             status=request.GET.get("status", ""))
+    return filter_placements(
+        placements_for(request.user),
+        division_code=request.GET.get("division", "").strip(),
+        kind=request.GET.get("kind", ""),
+        status=request.GET.get("status", ""),
+    )
 
 
 @staff_view(*VIEWERS)
@@ -36,12 +38,21 @@ def placement_list(request):
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "qrcodes/list.html", {
-        "nav": nav_for(request.user), "page": page, "division": division,
-        "kinds": QRKind.choices, "statuses": PlacementStatus.choices, "params": request.GET,
-        "query": query.urlencode(), "font": posters.font_status(),
-        "can_manage": request.user.role == Role.ADMIN,
-    })
+    return render(
+        request,
+        "qrcodes/list.html",
+        {
+            "nav": nav_for(request.user),
+            "page": page,
+            "division": division,
+            "kinds": QRKind.choices,
+            "statuses": PlacementStatus.choices,
+            "params": request.GET,
+            "query": query.urlencode(),
+            "font": posters.font_status(),
+            "can_manage": request.user.role == Role.ADMIN,
+        },
+    )
 
 
 def _printable(request):
@@ -64,11 +75,11 @@ def posters_pdf(request):
     buf = io.BytesIO()
     posters.write_posters_pdf(qs, buf, size=size)
     buf.seek(0)
-    audit("posters_printed", actor=request.user, request=request,
-          detail=f"{label} {size} {count} 张")
+    audit(
+        "posters_printed", actor=request.user, request=request, detail=f"{label} {size} {count} 张"
+    )
     name = f"码上办海报-{label}-{size}-{timezone.localdate():%Y%m%d}.pdf"
-    return FileResponse(buf, as_attachment=True, filename=name,
-                        content_type="application/pdf")
+    return FileResponse(buf, as_attachment=True, filename=name, content_type="application/pdf")
 
 
 @staff_view(*VIEWERS)
@@ -78,8 +89,12 @@ def posters_zip(request):
     posters.write_png_zip(qs, buf)
     buf.seek(0)
     audit("posters_png", actor=request.user, request=request, detail=f"{label} {count} 张")
-    return FileResponse(buf, as_attachment=True, content_type="application/zip",
-                        filename=f"码上办二维码-{label}-{timezone.localdate():%Y%m%d}.zip")
+    return FileResponse(
+        buf,
+        as_attachment=True,
+        content_type="application/zip",
+        filename=f"码上办二维码-{label}-{timezone.localdate():%Y%m%d}.zip",
+    )
 
 
 def _managed(request, pk):

@@ -18,9 +18,14 @@ def _clean(settings, tmp_path, db):
 
 
 def form(placement, **changes):
-    return {"code": placement.token, "type": "help", "client_token": "api-1",
-            "content": "家里老人行动不便，想咨询上门办理低保年审。", "phone": "13800138000",
-            **changes}
+    return {
+        "code": placement.token,
+        "type": "help",
+        "client_token": "api-1",
+        "content": "家里老人行动不便，想咨询上门办理低保年审。",
+        "phone": "13800138000",
+        **changes,
+    }
 
 
 def last_code():
@@ -33,8 +38,11 @@ def test_filing_through_the_api_needs_the_sms_code(client, codes):  # noqa: F811
     assert response.status_code == 202, response.content
     body = response.json()
     assert body["masked_phone"] == "138****8000" and not Appeal.objects.exists()
-    response = client.post(f"{URL}/confirm", {"draft": body["draft"], "sms_code": last_code()},
-                           content_type="application/json")
+    response = client.post(
+        f"{URL}/confirm",
+        {"draft": body["draft"], "sms_code": last_code()},
+        content_type="application/json",
+    )
     assert response.status_code == 201
     filed = response.json()
     appeal = Appeal.objects.get(number=filed["number"])
@@ -75,8 +83,16 @@ def test_a_wrong_type_is_a_400_in_the_common_shape(client, codes):  # noqa: F811
 
 
 def test_anonymous_accusation_is_filed_at_once(client, codes):  # noqa: F811
-    response = client.post(URL, form(codes.discipline, type="accusation", anonymous="true",
-                                     phone="", content="某站所负责人长期吃空饷，请查处。"))
+    response = client.post(
+        URL,
+        form(
+            codes.discipline,
+            type="accusation",
+            anonymous="true",
+            phone="",
+            content="某站所负责人长期吃空饷，请查处。",
+        ),
+    )
     assert response.status_code == 201
     assert Appeal.objects.get().status == "accusation_new"
 

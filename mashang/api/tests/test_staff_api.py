@@ -35,8 +35,13 @@ def test_the_whole_journey_through_the_api(client, people, county, file):  # noq
     r = post(client, f"{base}/callback", sup, rating="5", solved=True)
     assert r.json()["status"] == AppealStatus.CLOSED
     detail = client.get(base, **sup).json()
-    assert [e["kind"] for e in detail["events"]] == ["received", "dispatch", "accept", "reply",
-                                                      "callback"]
+    assert [e["kind"] for e in detail["events"]] == [
+        "received",
+        "dispatch",
+        "accept",
+        "reply",
+        "callback",
+    ]
 
 
 def test_the_api_lists_only_what_the_token_owner_may_see(client, people, county, file, codes):  # noqa: F811
@@ -61,8 +66,9 @@ def test_an_invisible_appeal_is_a_404(client, people, codes, file):  # noqa: F81
     assert r.status_code == 404 and r.json()["code"] == "not_found"
     r = client.get(f"/api/v1/appeals/{accusation.pk}", **bearer(people.discipline))
     assert r.status_code == 200
-    assert AuditLog.objects.filter(action="accusation_viewed", actor=people.discipline,
-                                   object_id=str(accusation.pk)).exists()
+    assert AuditLog.objects.filter(
+        action="accusation_viewed", actor=people.discipline, object_id=str(accusation.pk)
+    ).exists()
 
 
 def test_no_token_or_a_revoked_token_is_a_401(client, people, file):  # noqa: F811
@@ -86,7 +92,9 @@ def test_apitoken_command_prints_a_working_token(client, people, capsys):
 
 
 def test_intake_and_staff_list_share_the_path(client, people, codes):  # noqa: F811
-    r = client.post("/api/v1/appeals", {"code": codes.bureau.token, "type": "help",
-                                        "client_token": "x", "content": "短"})
+    r = client.post(
+        "/api/v1/appeals",
+        {"code": codes.bureau.token, "type": "help", "client_token": "x", "content": "短"},
+    )
     assert r.status_code == 400
     assert client.get("/api/v1/appeals", **bearer(people.dispatcher)).status_code == 200

@@ -8,109 +8,268 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
+        ("directory", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AppealEvent',
+            name="AppealEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('kind', models.CharField(max_length=24)),
-                ('old_status', models.CharField(blank=True, max_length=24)),
-                ('new_status', models.CharField(blank=True, max_length=24)),
-                ('note', models.TextField(blank=True)),
-                ('is_public', models.BooleanField(default=False)),
-                ('public_text', models.CharField(blank=True, max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("kind", models.CharField(max_length=24)),
+                ("old_status", models.CharField(blank=True, max_length=24)),
+                ("new_status", models.CharField(blank=True, max_length=24)),
+                ("note", models.TextField(blank=True)),
+                ("is_public", models.BooleanField(default=False)),
+                ("public_text", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='AppealPhoto',
+            name="AppealPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.FileField(upload_to=mashang.appeals.models.photo_path)),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('size', models.PositiveIntegerField()),
-                ('uploaded_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("image", models.FileField(upload_to=mashang.appeals.models.photo_path)),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("size", models.PositiveIntegerField()),
+                ("uploaded_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='IntakeDraft',
+            name="IntakeDraft",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=64, unique=True)),
-                ('channel', models.CharField(choices=[('qr', '扫码'), ('api', '接口'), ('open311', 'Open311')], default='qr', max_length=10)),
-                ('type', models.CharField(choices=[('consult', '咨询'), ('help', '求助'), ('complaint', '投诉'), ('suggestion', '建议'), ('accusation', '检举控告')], max_length=12)),
-                ('content', models.TextField()),
-                ('place_description', models.CharField(blank=True, max_length=200)),
-                ('reporter_name', mashang.core.crypto.EncryptedTextField(blank=True)),
-                ('reporter_phone', mashang.core.crypto.EncryptedTextField(blank=True)),
-                ('phone_index', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('is_anonymous', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("token", models.CharField(max_length=64, unique=True)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("qr", "扫码"), ("api", "接口"), ("open311", "Open311")],
+                        default="qr",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("consult", "咨询"),
+                            ("help", "求助"),
+                            ("complaint", "投诉"),
+                            ("suggestion", "建议"),
+                            ("accusation", "检举控告"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("content", models.TextField()),
+                ("place_description", models.CharField(blank=True, max_length=200)),
+                ("reporter_name", mashang.core.crypto.EncryptedTextField(blank=True)),
+                ("reporter_phone", mashang.core.crypto.EncryptedTextField(blank=True)),
+                ("phone_index", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("is_anonymous", models.BooleanField(default=False)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Sequence',
+            name="Sequence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=40, unique=True)),
-                ('value', models.PositiveBigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, unique=True)),
+                ("value", models.PositiveBigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='SmsCode',
+            name="SmsCode",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(max_length=10)),
-                ('phone_index', models.CharField(db_index=True, max_length=64)),
-                ('code_digest', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('used_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("purpose", models.CharField(max_length=10)),
+                ("phone_index", models.CharField(db_index=True, max_length=64)),
+                ("code_digest", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("used_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Appeal',
+            name="Appeal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=24, unique=True, verbose_name='受理编号')),
-                ('query_code_digest', models.CharField(editable=False, max_length=64)),
-                ('channel', models.CharField(choices=[('qr', '扫码'), ('api', '接口'), ('open311', 'Open311')], default='qr', max_length=10, verbose_name='渠道')),
-                ('kind', models.CharField(blank=True, choices=[('bureau', '局长“码”上办'), ('township', '书记（镇长）“码”上办'), ('discipline', '县纪委书记“码”上查'), ('county_mayor', '“码”上找县长'), ('county_secretary', '“码”上找县委书记')], max_length=20, verbose_name='二维码类型')),
-                ('type', models.CharField(choices=[('consult', '咨询'), ('help', '求助'), ('complaint', '投诉'), ('suggestion', '建议'), ('accusation', '检举控告')], db_index=True, max_length=12, verbose_name='诉求类型')),
-                ('content', models.TextField(verbose_name='诉求内容')),
-                ('place_description', models.CharField(blank=True, max_length=200, verbose_name='地点描述')),
-                ('reporter_name', mashang.core.crypto.EncryptedTextField(blank=True, verbose_name='姓名')),
-                ('reporter_phone', mashang.core.crypto.EncryptedTextField(blank=True, verbose_name='手机号')),
-                ('reporter_id_number', mashang.core.crypto.EncryptedTextField(blank=True, verbose_name='身份证号')),
-                ('phone_index', models.CharField(blank=True, db_index=True, editable=False, max_length=64)),
-                ('is_anonymous', models.BooleanField(default=False, verbose_name='匿名')),
-                ('status', models.CharField(choices=[('pending_dispatch', '待分拨'), ('dispatched', '已派单'), ('accepted', '办理中'), ('completed', '已办结'), ('closed', '已回访'), ('invalid', '无效'), ('merged', '已合并'), ('accusation_new', '待纪委受理'), ('discipline_handling', '纪委处置中'), ('discipline_done', '纪委办结')], db_index=True, max_length=24, verbose_name='状态')),
-                ('received_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='提交时间')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('submission_token', models.CharField(blank=True, editable=False, max_length=64, null=True, unique=True)),
-                ('addressee_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='directory.unit', verbose_name='二维码受理对象')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='appeals', to='directory.division', verbose_name='地点')),
-                ('lead_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_appeals', to='directory.unit', verbose_name='主办单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=24, unique=True, verbose_name="受理编号")),
+                ("query_code_digest", models.CharField(editable=False, max_length=64)),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[("qr", "扫码"), ("api", "接口"), ("open311", "Open311")],
+                        default="qr",
+                        max_length=10,
+                        verbose_name="渠道",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("bureau", "局长“码”上办"),
+                            ("township", "书记（镇长）“码”上办"),
+                            ("discipline", "县纪委书记“码”上查"),
+                            ("county_mayor", "“码”上找县长"),
+                            ("county_secretary", "“码”上找县委书记"),
+                        ],
+                        max_length=20,
+                        verbose_name="二维码类型",
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("consult", "咨询"),
+                            ("help", "求助"),
+                            ("complaint", "投诉"),
+                            ("suggestion", "建议"),
+                            ("accusation", "检举控告"),
+                        ],
+                        db_index=True,
+                        max_length=12,
+                        verbose_name="诉求类型",
+                    ),
+                ),
+                ("content", models.TextField(verbose_name="诉求内容")),
+                (
+                    "place_description",
+                    models.CharField(blank=True, max_length=200, verbose_name="地点描述"),
+                ),
+                (
+                    "reporter_name",
+                    mashang.core.crypto.EncryptedTextField(blank=True, verbose_name="姓名"),
+                ),
+                (
+                    "reporter_phone",
+                    mashang.core.crypto.EncryptedTextField(blank=True, verbose_name="手机号"),
+                ),
+                (
+                    "reporter_id_number",
+                    mashang.core.crypto.EncryptedTextField(blank=True, verbose_name="身份证号"),
+                ),
+                (
+                    "phone_index",
+                    models.CharField(blank=True, db_index=True, editable=False, max_length=64),
+                ),
+                ("is_anonymous", models.BooleanField(default=False, verbose_name="匿名")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending_dispatch", "待分拨"),
+                            ("dispatched", "已派单"),
+                            ("accepted", "办理中"),
+                            ("completed", "已办结"),
+                            ("closed", "已回访"),
+                            ("invalid", "无效"),
+                            ("merged", "已合并"),
+                            ("accusation_new", "待纪委受理"),
+                            ("discipline_handling", "纪委处置中"),
+                            ("discipline_done", "纪委办结"),
+                        ],
+                        db_index=True,
+                        max_length=24,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "received_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, verbose_name="提交时间"
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "submission_token",
+                    models.CharField(
+                        blank=True, editable=False, max_length=64, null=True, unique=True
+                    ),
+                ),
+                (
+                    "addressee_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="directory.unit",
+                        verbose_name="二维码受理对象",
+                    ),
+                ),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="appeals",
+                        to="directory.division",
+                        verbose_name="地点",
+                    ),
+                ),
+                (
+                    "lead_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_appeals",
+                        to="directory.unit",
+                        verbose_name="主办单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '诉求',
-                'verbose_name_plural': '诉求',
-                'ordering': ['-received_at', '-id'],
+                "verbose_name": "诉求",
+                "verbose_name_plural": "诉求",
+                "ordering": ["-received_at", "-id"],
             },
         ),
     ]

@@ -6,68 +6,119 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('appeals', '0001_initial'),
-        ('directory', '0001_initial'),
-        ('qrcodes', '0001_initial'),
+        ("appeals", "0001_initial"),
+        ("directory", "0001_initial"),
+        ("qrcodes", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='appeal',
-            name='placement',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='appeals', to='qrcodes.placement', verbose_name='二维码'),
+            model_name="appeal",
+            name="placement",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="appeals",
+                to="qrcodes.placement",
+                verbose_name="二维码",
+            ),
         ),
         migrations.AddField(
-            model_name='appealevent',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="appealevent",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='appealevent',
-            name='appeal',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='appeals.appeal'),
+            model_name="appealevent",
+            name="appeal",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="events",
+                to="appeals.appeal",
+            ),
         ),
         migrations.AddField(
-            model_name='appealphoto',
-            name='appeal',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='appeals.appeal'),
+            model_name="appealphoto",
+            name="appeal",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="photos",
+                to="appeals.appeal",
+            ),
         ),
         migrations.AddField(
-            model_name='intakedraft',
-            name='appeal',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='draft', to='appeals.appeal'),
+            model_name="intakedraft",
+            name="appeal",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="draft",
+                to="appeals.appeal",
+            ),
         ),
         migrations.AddField(
-            model_name='intakedraft',
-            name='division',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='directory.division'),
+            model_name="intakedraft",
+            name="division",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="directory.division",
+            ),
         ),
         migrations.AddField(
-            model_name='intakedraft',
-            name='placement',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='qrcodes.placement'),
+            model_name="intakedraft",
+            name="placement",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                to="qrcodes.placement",
+            ),
         ),
         migrations.AddField(
-            model_name='appealphoto',
-            name='draft',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='photos', to='appeals.intakedraft'),
+            model_name="appealphoto",
+            name="draft",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="photos",
+                to="appeals.intakedraft",
+            ),
         ),
         migrations.AddField(
-            model_name='smscode',
-            name='draft',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='codes', to='appeals.intakedraft'),
+            model_name="smscode",
+            name="draft",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="codes",
+                to="appeals.intakedraft",
+            ),
         ),
         migrations.AddIndex(
-            model_name='appeal',
-            index=models.Index(fields=['status', 'received_at'], name='appeals_app_status_a36e5e_idx'),
+            model_name="appeal",
+            index=models.Index(
+                fields=["status", "received_at"], name="appeals_app_status_a36e5e_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='appealevent',
-            index=models.Index(fields=['appeal', 'at'], name='appeals_app_appeal__b449bc_idx'),
+            model_name="appealevent",
+            index=models.Index(fields=["appeal", "at"], name="appeals_app_appeal__b449bc_idx"),
         ),
     ]

@@ -5,15 +5,14 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appeals', '0002_initial'),
+        ("appeals", "0002_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='intakedraft',
-            name='reporter_id_number',
+            model_name="intakedraft",
+            name="reporter_id_number",
             field=mashang.core.crypto.EncryptedTextField(blank=True),
         ),
     ]

@@ -7,148 +7,262 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appeals', '0003_intakedraft_reporter_id_number'),
-        ('directory', '0001_initial'),
+        ("appeals", "0003_intakedraft_reporter_id_number"),
+        ("directory", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='appeal',
-            name='accepted_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='受理时间'),
+            model_name="appeal",
+            name="accepted_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="受理时间"),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='bad_rating_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='差评时间'),
+            model_name="appeal",
+            name="bad_rating_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="差评时间"),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='bad_rating_contacted_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='差评联系时间'),
+            model_name="appeal",
+            name="bad_rating_contacted_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="差评联系时间"),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='closed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='结案时间'),
+            model_name="appeal",
+            name="closed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="结案时间"),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='completed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='办结时间'),
+            model_name="appeal",
+            name="completed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="办结时间"),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='designated',
-            field=models.BooleanField(default=False, verbose_name='指定承办'),
+            model_name="appeal",
+            name="designated",
+            field=models.BooleanField(default=False, verbose_name="指定承办"),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='dispatched_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='派单时间'),
+            model_name="appeal",
+            name="dispatched_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="派单时间"),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='extended_until',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='延期至'),
+            model_name="appeal",
+            name="extended_until",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="延期至"),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='merged_into',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='merged', to='appeals.appeal', verbose_name='合并至'),
+            model_name="appeal",
+            name="merged_into",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="merged",
+                to="appeals.appeal",
+                verbose_name="合并至",
+            ),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='needs_review',
-            field=models.BooleanField(default=False, verbose_name='差评待督查处理'),
+            model_name="appeal",
+            name="needs_review",
+            field=models.BooleanField(default=False, verbose_name="差评待督查处理"),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='public_reason',
-            field=models.CharField(blank=True, max_length=300, verbose_name='告知群众的理由'),
+            model_name="appeal",
+            name="public_reason",
+            field=models.CharField(blank=True, max_length=300, verbose_name="告知群众的理由"),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='rated_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='评价时间'),
+            model_name="appeal",
+            name="rated_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="评价时间"),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='rating',
-            field=models.CharField(blank=True, choices=[('5', '非常满意'), ('4', '满意'), ('3', '基本满意'), ('2', '不满意'), ('1', '非常不满意')], max_length=1, verbose_name='满意度'),
+            model_name="appeal",
+            name="rating",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("5", "非常满意"),
+                    ("4", "满意"),
+                    ("3", "基本满意"),
+                    ("2", "不满意"),
+                    ("1", "非常不满意"),
+                ],
+                max_length=1,
+                verbose_name="满意度",
+            ),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='rating_token',
+            model_name="appeal",
+            name="rating_token",
             field=models.CharField(blank=True, db_index=True, editable=False, max_length=40),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='rehandle_count',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='重办次数'),
+            model_name="appeal",
+            name="rehandle_count",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="重办次数"),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='result_text',
-            field=models.TextField(blank=True, verbose_name='办理结果'),
+            model_name="appeal",
+            name="result_text",
+            field=models.TextField(blank=True, verbose_name="办理结果"),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='return_count',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='退回次数'),
+            model_name="appeal",
+            name="return_count",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="退回次数"),
         ),
         migrations.AddField(
-            model_name='appeal',
-            name='solved',
-            field=models.BooleanField(blank=True, null=True, verbose_name='问题已解决'),
+            model_name="appeal",
+            name="solved",
+            field=models.BooleanField(blank=True, null=True, verbose_name="问题已解决"),
         ),
         migrations.AddField(
-            model_name='appealphoto',
-            name='stage',
-            field=models.CharField(default='intake', max_length=10),
+            model_name="appealphoto",
+            name="stage",
+            field=models.CharField(default="intake", max_length=10),
         ),
         migrations.CreateModel(
-            name='Callback',
+            name="Callback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('rating', models.CharField(choices=[('5', '非常满意'), ('4', '满意'), ('3', '基本满意'), ('2', '不满意'), ('1', '非常不满意')], max_length=1)),
-                ('solved', models.BooleanField()),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('appeal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='callbacks', to='appeals.appeal')),
-                ('by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "rating",
+                    models.CharField(
+                        choices=[
+                            ("5", "非常满意"),
+                            ("4", "满意"),
+                            ("3", "基本满意"),
+                            ("2", "不满意"),
+                            ("1", "非常不满意"),
+                        ],
+                        max_length=1,
+                    ),
+                ),
+                ("solved", models.BooleanField()),
+                ("note", models.CharField(blank=True, max_length=300)),
+                (
+                    "appeal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="callbacks",
+                        to="appeals.appeal",
+                    ),
+                ),
+                (
+                    "by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ExtensionRequest',
+            name="ExtensionRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('reason', models.CharField(max_length=300, verbose_name='理由')),
-                ('new_due', models.DateTimeField(verbose_name='申请延期至')),
-                ('status', models.CharField(choices=[('pending', '待审批'), ('approved', '已批准'), ('refused', '未批准')], db_index=True, default='pending', max_length=10)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_note', models.CharField(blank=True, max_length=300)),
-                ('appeal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='extensions', to='appeals.appeal')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("reason", models.CharField(max_length=300, verbose_name="理由")),
+                ("new_due", models.DateTimeField(verbose_name="申请延期至")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待审批"),
+                            ("approved", "已批准"),
+                            ("refused", "未批准"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_note", models.CharField(blank=True, max_length=300)),
+                (
+                    "appeal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="extensions",
+                        to="appeals.appeal",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('lead', '主办'), ('co', '协办')], max_length=4)),
-                ('assigned_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('active', models.BooleanField(default=True)),
-                ('appeal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='appeals.appeal')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='directory.unit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(choices=[("lead", "主办"), ("co", "协办")], max_length=4),
+                ),
+                ("assigned_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("active", models.BooleanField(default=True)),
+                (
+                    "appeal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="appeals.appeal",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="directory.unit",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['unit', 'active'], name='appeals_ass_unit_id_292f7f_idx')],
+                "indexes": [
+                    models.Index(fields=["unit", "active"], name="appeals_ass_unit_id_292f7f_idx")
+                ],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appeals', '0004_appeal_accepted_at_appeal_bad_rating_at_and_more'),
+        ("appeals", "0004_appeal_accepted_at_appeal_bad_rating_at_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='appeal',
-            name='waiting_citizen',
-            field=models.BooleanField(default=False, verbose_name='等待群众补充'),
+            model_name="appeal",
+            name="waiting_citizen",
+            field=models.BooleanField(default=False, verbose_name="等待群众补充"),
         ),
     ]

@@ -19,17 +19,37 @@ def dump_database() -> str:
     s = connection.settings_dict
     env = {"PGPASSWORD": s.get("PASSWORD") or ""}
     result = subprocess.run(
-        ["pg_dump", "--data-only", "-h", s["HOST"] or "127.0.0.1", "-p", str(s["PORT"] or 5432),
-         "-U", s["USER"] or "postgres", s["NAME"]],
-        capture_output=True, text=True, env=env, check=True, timeout=120)
+        [
+            "pg_dump",
+            "--data-only",
+            "-h",
+            s["HOST"] or "127.0.0.1",
+            "-p",
+            str(s["PORT"] or 5432),
+            "-U",
+            s["USER"] or "postgres",
+            s["NAME"],
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=120,
+    )
     return result.stdout
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_dump_shows_ciphertext_only(client, codes):
-    file_appeal(client, codes.discipline, type="accusation", name="王检举",
-                id_number="43042219800101123X", phone="139 1234 5678",
-                content="某站所负责人在项目验收中收受好处费，有转账记录。")
+    file_appeal(
+        client,
+        codes.discipline,
+        type="accusation",
+        name="王检举",
+        id_number="43042219800101123X",
+        phone="139 1234 5678",
+        content="某站所负责人在项目验收中收受好处费，有转账记录。",
+    )
     dump = dump_database()
     assert "某站所负责人" in dump  # the dump is real and complete
     for secret in SECRETS:

@@ -14,8 +14,12 @@ from mashang.qrcodes.actions import reissue_placement, retire_placement
 
 from .conftest import jpeg
 
-GOOD = {"type": "complaint", "content": "村口的路灯坏了三个月，晚上走路很危险。",
-        "phone": "138 0013 8000", "form_token": "tok-1"}
+GOOD = {
+    "type": "complaint",
+    "content": "村口的路灯坏了三个月，晚上走路很危险。",
+    "phone": "138 0013 8000",
+    "form_token": "tok-1",
+}
 
 
 def submit(client, placement, **changes):
@@ -119,17 +123,20 @@ def test_the_receipt_is_only_for_the_browser_that_filed(client, codes):
     assert client.get(reverse("appeal_receipt", args=[appeal.number])).status_code == 404
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"type": ""}, "type", "请选择诉求类型"),
-    ({"content": ""}, "content", "请填写诉求内容"),
-    ({"content": "路灯坏了"}, "content", "至少写10个字"),
-    ({"content": "灯" * 2001}, "content", "不能超过2000字"),
-    ({"phone": ""}, "phone", "请填写手机号码"),
-    ({"phone": "12345"}, "phone", "11位数字"),
-    ({"anonymous": "1"}, "anonymous", "只有检举控告可以匿名"),
-    ({"name": "名" * 31}, "name", "姓名不能超过30字"),
-    ({"id_number": "12345"}, "id_number", "身份证号应为18位"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"type": ""}, "type", "请选择诉求类型"),
+        ({"content": ""}, "content", "请填写诉求内容"),
+        ({"content": "路灯坏了"}, "content", "至少写10个字"),
+        ({"content": "灯" * 2001}, "content", "不能超过2000字"),
+        ({"phone": ""}, "phone", "请填写手机号码"),
+        ({"phone": "12345"}, "phone", "11位数字"),
+        ({"anonymous": "1"}, "anonymous", "只有检举控告可以匿名"),
+        ({"name": "名" * 31}, "name", "姓名不能超过30字"),
+        ({"id_number": "12345"}, "id_number", "身份证号应为18位"),
+    ],
+)
 def test_bad_input_is_explained_and_keeps_the_answers(client, codes, changes, field, message):
     response = submit(client, codes.bureau, **changes)
     page = response.content.decode()
@@ -148,8 +155,9 @@ def test_content_counts_characters_not_bytes_and_allows_emoji(client, codes):
 
 
 def test_script_tags_are_shown_escaped(client, codes):
-    appeal = file_appeal(client, codes.bureau,
-                         content="路灯坏了很久<script>alert('x')</script>请处理")
+    appeal = file_appeal(
+        client, codes.bureau, content="路灯坏了很久<script>alert('x')</script>请处理"
+    )
     page = client.get(reverse("track_detail", args=[appeal.number])).content.decode()
     assert "&lt;script&gt;" in page and "<script>alert" not in page
 
@@ -212,8 +220,9 @@ def test_the_demo_shows_the_code_on_the_page(client, codes, settings):
 
 
 def test_photos_are_saved_with_the_appeal(client, codes):
-    response = client.post(codes.bureau.get_absolute_url(),
-                           {**GOOD, "photos": [jpeg(), jpeg(name="b.jpg")]})
+    response = client.post(
+        codes.bureau.get_absolute_url(), {**GOOD, "photos": [jpeg(), jpeg(name="b.jpg")]}
+    )
     client.post(response.url, {"code": sms_code_from_outbox()})
     appeal = Appeal.objects.get()
     assert appeal.photos.count() == 2
@@ -221,8 +230,10 @@ def test_photos_are_saved_with_the_appeal(client, codes):
 
 
 def test_seven_photos_are_refused_and_nothing_is_saved(client, codes):
-    response = client.post(codes.bureau.get_absolute_url(),
-                           {**GOOD, "photos": [jpeg(name=f"{i}.jpg") for i in range(7)]})
+    response = client.post(
+        codes.bureau.get_absolute_url(),
+        {**GOOD, "photos": [jpeg(name=f"{i}.jpg") for i in range(7)]},
+    )
     assert response.status_code == 400
     assert "最多上传6张照片" in response.content.decode()
     assert not AppealPhoto.objects.exists() and not IntakeDraft.objects.exists()
@@ -232,8 +243,7 @@ def test_a_bad_photo_among_good_ones_saves_nothing(client, codes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     fake = SimpleUploadedFile("x.jpg", b"<html></html>", content_type="image/jpeg")
-    response = client.post(codes.bureau.get_absolute_url(),
-                           {**GOOD, "photos": [jpeg(), fake]})
+    response = client.post(codes.bureau.get_absolute_url(), {**GOOD, "photos": [jpeg(), fake]})
     assert "第2张照片无法识别" in response.content.decode()
     assert not AppealPhoto.objects.exists()
 
@@ -262,28 +272,44 @@ def test_codes_per_phone_are_rate_limited(client, codes):
 
 def test_the_same_browser_can_file_two_different_matters(client, codes):
     file_appeal(client, codes.bureau)
-    file_appeal(client, codes.township, form_token="tok-2",
-                content="水渠堵塞了，田里的水排不出去，请帮忙。")
+    file_appeal(
+        client, codes.township, form_token="tok-2", content="水渠堵塞了，田里的水排不出去，请帮忙。"
+    )
     assert Appeal.objects.count() == 2
 
 
 def test_anonymous_accusation_is_filed_at_once_without_a_phone(client, codes):
-    response = submit(client, codes.discipline, type="accusation", anonymous="1", phone="",
-                      content="某村干部在低保评定中优亲厚友，请调查。")
+    response = submit(
+        client,
+        codes.discipline,
+        type="accusation",
+        anonymous="1",
+        phone="",
+        content="某村干部在低保评定中优亲厚友，请调查。",
+    )
     assert response.status_code == 302
     appeal = Appeal.objects.get()
     assert appeal.status == AppealStatus.ACCUSATION_NEW and appeal.is_anonymous
     assert appeal.reporter_phone == "" and not Message.objects.exists()
-    assert "id=\"query-code\"" in client.get(response.url).content.decode()
+    assert 'id="query-code"' in client.get(response.url).content.decode()
 
 
 def test_accusation_identity_is_ciphertext_in_the_database(client, codes):
-    appeal = file_appeal(client, codes.discipline, type="accusation", name="张检举",
-                         id_number="43042219800101123X", phone="13912345678",
-                         content="某局干部收受红包，时间地点如下……")
+    appeal = file_appeal(
+        client,
+        codes.discipline,
+        type="accusation",
+        name="张检举",
+        id_number="43042219800101123X",
+        phone="13912345678",
+        content="某局干部收受红包，时间地点如下……",
+    )
     with connection.cursor() as cursor:
-        cursor.execute("SELECT reporter_name, reporter_phone, reporter_id_number, phone_index "
-                       "FROM appeals_appeal WHERE id = %s", [appeal.pk])
+        cursor.execute(
+            "SELECT reporter_name, reporter_phone, reporter_id_number, phone_index "
+            "FROM appeals_appeal WHERE id = %s",
+            [appeal.pk],
+        )
         row = cursor.fetchone()
         cursor.execute("SELECT to_phone, body FROM notifications_message")
         messages = cursor.fetchall()

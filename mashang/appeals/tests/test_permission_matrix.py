@@ -14,18 +14,30 @@ from mashang.testing import PASSWORD
 
 from .conftest import jpeg
 
-ROLES = ["admin", "dispatcher", "handler_a", "handler_b", "leader_a", "discipline",
-         "supervisor", "county_leader"]
+ROLES = [
+    "admin",
+    "dispatcher",
+    "handler_a",
+    "handler_b",
+    "leader_a",
+    "discipline",
+    "supervisor",
+    "county_leader",
+]
 # Who may see which appeal: A is led by housing (handler_a, leader_a), B by water (handler_b),
 # X is an accusation, L was filed from the 找县长 code and still waits at the desk.
 VISIBLE = {
-    "admin": {"A", "B", "L"}, "dispatcher": {"A", "B", "L"}, "supervisor": {"A", "B", "L"},
-    "handler_a": {"A"}, "leader_a": {"A"}, "handler_b": {"B"}, "discipline": {"X"},
+    "admin": {"A", "B", "L"},
+    "dispatcher": {"A", "B", "L"},
+    "supervisor": {"A", "B", "L"},
+    "handler_a": {"A"},
+    "leader_a": {"A"},
+    "handler_b": {"B"},
+    "discipline": {"X"},
     "county_leader": {"L"},
 }
 # Who may add an internal note to what they see (leaders' offices only read).
-MAY_NOTE = {"admin", "dispatcher", "supervisor", "handler_a", "leader_a", "handler_b",
-            "discipline"}
+MAY_NOTE = {"admin", "dispatcher", "supervisor", "handler_a", "leader_a", "handler_b", "discipline"}
 
 # The matrix: every URL name (page or API operation) that takes an appeal.
 MATRIX = {
@@ -47,15 +59,17 @@ def world(county, people, codes, file):
     b = file(codes.township, content="水渠堵塞，田里的水排不出去，请帮忙疏通。")
     actions.dispatch_appeal(b, county.units.water, acting_user=people.dispatcher)
     x = file(codes.discipline, type="accusation", content="某干部收受红包，请查处此事。")
-    mayor = Placement.objects.create(kind=QRKind.COUNTY_MAYOR, division=county.town_a,
-                                     place_label="茶市镇便民服务中心",
-                                     addressee_unit=county.units.county_gov)
+    mayor = Placement.objects.create(
+        kind=QRKind.COUNTY_MAYOR,
+        division=county.town_a,
+        place_label="茶市镇便民服务中心",
+        addressee_unit=county.units.county_gov,
+    )
     leader = file(mayor, content="希望县里统筹解决镇上学校校车不足的问题。")
     objects = {"A": a, "B": b, "X": x, "L": leader}
     for appeal in objects.values():
         photo = jpeg()
-        AppealPhoto.objects.create(appeal=appeal, image=photo, width=64, height=48,
-                                   size=photo.size)
+        AppealPhoto.objects.create(appeal=appeal, image=photo, width=64, height=48, size=photo.size)
     return objects
 
 
@@ -76,9 +90,12 @@ def test_every_object_view_is_in_the_matrix():
     from mashang.api.api import api
 
     pages = {name for name, route in walk() if "staff/appeals/<int:pk>" in route}
-    operations = {"api:" + op["operationId"].removeprefix("mashang_api_staff_")
-                  for path, methods in api.get_openapi_schema()["paths"].items()
-                  if "{appeal_id}" in path for op in methods.values()}
+    operations = {
+        "api:" + op["operationId"].removeprefix("mashang_api_staff_")
+        for path, methods in api.get_openapi_schema()["paths"].items()
+        if "{appeal_id}" in path
+        for op in methods.values()
+    }
     assert pages and operations, "the walk found no object views"
     missing = (pages | operations) - set(MATRIX)
     assert not missing, f"add these views to MATRIX and to the tests below: {missing}"
@@ -116,8 +133,12 @@ def test_the_api_shows_each_role_only_its_own_appeals(client, people, world, rol
         allowed = key in VISIBLE[role]
         response = client.get(f"/api/v1/appeals/{appeal.pk}", **auth)
         assert response.status_code == (200 if allowed else 404), (role, key)
-        response = client.post(f"/api/v1/appeals/{appeal.pk}/note", {"note": "矩阵"},
-                               content_type="application/json", **auth)
+        response = client.post(
+            f"/api/v1/appeals/{appeal.pk}/note",
+            {"note": "矩阵"},
+            content_type="application/json",
+            **auth,
+        )
         expected = 404 if not allowed else (200 if role in MAY_NOTE else 409)
         assert response.status_code == expected, (role, key, "note")
 
@@ -126,8 +147,7 @@ def test_the_api_shows_each_role_only_its_own_appeals(client, people, world, rol
 def test_list_pages_never_show_an_accusation_to_others(client, people, world, role):
     login(client, getattr(people, role))
     accusation = world["X"]
-    for name in ("staff_home", "desk", "workbench", "discipline_queue", "callbacks",
-                 "leader_view"):
+    for name in ("staff_home", "desk", "workbench", "discipline_queue", "callbacks", "leader_view"):
         for params in ({}, {"status": "accusation_new"}, {"type": "accusation"}):
             response = client.get(reverse(name), params)
             page = response.content.decode()

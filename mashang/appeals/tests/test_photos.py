@@ -52,12 +52,22 @@ def test_a_truncated_jpeg_is_refused():
 
 def png_declaring(width, height) -> bytes:
     """A tiny PNG whose header claims a huge canvas: a decompression bomb's calling card."""
+
     def chunk(kind, body):
-        return (struct.pack(">I", len(body)) + kind + body
-                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+        return (
+            struct.pack(">I", len(body))
+            + kind
+            + body
+            + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+        )
+
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_a_png_declaring_20000_by_20000_is_refused():
@@ -67,16 +77,18 @@ def test_a_png_declaring_20000_by_20000_is_refused():
 
 
 def test_a_file_over_10_mb_is_refused_before_decoding():
-    upload = SimpleUploadedFile("big.jpg", b"\xff\xd8" + b"0" * (50 * 1024 * 1024),
-                                content_type="image/jpeg")
+    upload = SimpleUploadedFile(
+        "big.jpg", b"\xff\xd8" + b"0" * (50 * 1024 * 1024), content_type="image/jpeg"
+    )
     assert upload.size > MAX_BYTES
     with pytest.raises(PhotoError, match="超过 10 MB"):
         clean_photo(upload)
 
 
 def test_an_html_file_named_jpg_is_refused():
-    upload = SimpleUploadedFile("photo.jpg", b"<html><script>alert(1)</script></html>",
-                                content_type="image/jpeg")
+    upload = SimpleUploadedFile(
+        "photo.jpg", b"<html><script>alert(1)</script></html>", content_type="image/jpeg"
+    )
     with pytest.raises(PhotoError, match="无法识别"):
         clean_photo(upload)
 

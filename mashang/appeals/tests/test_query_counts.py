@@ -31,13 +31,17 @@ def add(file, codes, people, county, n, *, dispatch=False, offset=0):
             actions.dispatch_appeal(appeal, county.units.housing, acting_user=people.dispatcher)
 
 
-@pytest.mark.parametrize(("who", "url", "dispatch"), [
-    ("dispatcher", "desk", False),
-    ("handler_a", "workbench", True),
-    ("supervisor", "callbacks", False),
-])
-def test_list_pages_have_a_fixed_query_count(client, people, county, codes, file, who, url,
-                                             dispatch, settings):
+@pytest.mark.parametrize(
+    ("who", "url", "dispatch"),
+    [
+        ("dispatcher", "desk", False),
+        ("handler_a", "workbench", True),
+        ("supervisor", "callbacks", False),
+    ],
+)
+def test_list_pages_have_a_fixed_query_count(
+    client, people, county, codes, file, who, url, dispatch, settings
+):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     client.login(username=getattr(people, who).username, password=PASSWORD)
     add(file, codes, people, county, 3, dispatch=dispatch)

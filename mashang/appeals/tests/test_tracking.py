@@ -15,8 +15,13 @@ def receipt_code(client, appeal) -> str:
 def test_number_and_query_code_open_the_public_timeline(client, codes, people):
     appeal = file_appeal(client, codes.bureau)
     code = receipt_code(client, appeal)
-    AppealEvent.objects.create(appeal=appeal, kind="note", actor=people.handler_a,
-                               note="内部：此人多次来访", is_public=False)
+    AppealEvent.objects.create(
+        appeal=appeal,
+        kind="note",
+        actor=people.handler_a,
+        note="内部：此人多次来访",
+        is_public=False,
+    )
     other = client.__class__()
     assert other.get(reverse("track_detail", args=[appeal.number])).status_code == 404
     response = other.post(reverse("track"), {"number": appeal.number, "query_code": code})
@@ -32,24 +37,30 @@ def test_a_wrong_query_code_is_refused_without_saying_which_part(client, codes):
     response = other.post(reverse("track"), {"number": appeal.number, "query_code": "000000"})
     assert response.status_code == 400
     assert "受理编号或查询码不正确" in response.content.decode()
-    response = other.post(reverse("track"), {"number": "430422-2026-999999",
-                                             "query_code": "123456"})
+    response = other.post(
+        reverse("track"), {"number": "430422-2026-999999", "query_code": "123456"}
+    )
     assert "受理编号或查询码不正确" in response.content.decode()
 
 
 def test_guessing_query_codes_is_rate_limited(client, codes):
     appeal = file_appeal(client, codes.bureau)
     other = client.__class__()
-    pages = [other.post(reverse("track"), {"number": appeal.number, "query_code": "000000"})
-             .content.decode() for _ in range(11)]
+    pages = [
+        other.post(
+            reverse("track"), {"number": appeal.number, "query_code": "000000"}
+        ).content.decode()
+        for _ in range(11)
+    ]
     assert "查询太频繁" in pages[-1]
     assert all("查询太频繁" not in p for p in pages[:10])
 
 
 def test_a_phone_code_lists_all_appeals_of_that_phone(client, codes):
     first = file_appeal(client, codes.bureau)
-    second = file_appeal(client, codes.township, form_token="tok-2",
-                         content="水渠堵塞了，田里的水排不出去，请帮忙。")
+    second = file_appeal(
+        client, codes.township, form_token="tok-2", content="水渠堵塞了，田里的水排不出去，请帮忙。"
+    )
     other = client.__class__()
     response = other.post(reverse("track"), {"action": "phone", "phone": "13800138000"})
     assert response.status_code == 302

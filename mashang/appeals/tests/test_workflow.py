@@ -21,8 +21,9 @@ def _cache(db):
 
 
 def sms_templates(appeal):
-    return list(Message.objects.filter(appeal=appeal, channel="sms").values_list("template",
-                                                                                 flat=True))
+    return list(
+        Message.objects.filter(appeal=appeal, channel="sms").values_list("template", flat=True)
+    )
 
 
 def dispatched(file, people, county):
@@ -35,39 +36,54 @@ def accepted(file, people, county):
 
 
 def completed(file, people, county):
-    return actions.reply_appeal(accepted(file, people, county), "路灯已更换，恢复照明。",
-                                acting_user=people.handler_a)
+    return actions.reply_appeal(
+        accepted(file, people, county), "路灯已更换，恢复照明。", acting_user=people.handler_a
+    )
 
 
 # ---- dispatch ---------------------------------------------------------------------------
 
+
 def test_dispatch_sends_to_lead_and_co_units_and_records_everything(file, people, county):
     appeal = file()
-    actions.dispatch_appeal(appeal, county.units.housing, co_units=[county.units.water],
-                            acting_user=people.dispatcher, note="涉及排水")
+    actions.dispatch_appeal(
+        appeal,
+        county.units.housing,
+        co_units=[county.units.water],
+        acting_user=people.dispatcher,
+        note="涉及排水",
+    )
     appeal.refresh_from_db()
     assert appeal.status == S.DISPATCHED and appeal.lead_unit == county.units.housing
     assert appeal.dispatched_at is not None and not appeal.designated
-    roles = set(Assignment.objects.filter(appeal=appeal, active=True).values_list("unit__name",
-                                                                                "role"))
+    roles = set(
+        Assignment.objects.filter(appeal=appeal, active=True).values_list("unit__name", "role")
+    )
     assert roles == {("县住房和城乡建设局", "lead"), ("县水利局", "co")}
     event = AppealEvent.objects.get(appeal=appeal, kind="dispatch")
-    assert (event.actor, event.old_status, event.new_status) == (people.dispatcher,
-                                                                 S.PENDING_DISPATCH, S.DISPATCHED)
+    assert (event.actor, event.old_status, event.new_status) == (
+        people.dispatcher,
+        S.PENDING_DISPATCH,
+        S.DISPATCHED,
+    )
     assert event.is_public and "县住房和城乡建设局" in event.public_text
-    assert Message.objects.filter(appeal=appeal, channel="inapp",
-                                  to_unit=county.units.housing).exists()
+    assert Message.objects.filter(
+        appeal=appeal, channel="inapp", to_unit=county.units.housing
+    ).exists()
 
 
-@pytest.mark.parametrize("who", ["handler_a", "leader_a", "supervisor", "county_leader",
-                                 "discipline"])
+@pytest.mark.parametrize(
+    "who", ["handler_a", "leader_a", "supervisor", "county_leader", "discipline"]
+)
 def test_only_the_desk_dispatches(file, people, county, who):
     appeal = file()
     with pytest.raises(TransitionError):
         actions.dispatch_appeal(appeal, county.units.housing, acting_user=getattr(people, who))
     appeal.refresh_from_db()
-    assert appeal.status == S.PENDING_DISPATCH and not AppealEvent.objects.filter(
-        appeal=appeal, kind="dispatch").exists()
+    assert (
+        appeal.status == S.PENDING_DISPATCH
+        and not AppealEvent.objects.filter(appeal=appeal, kind="dispatch").exists()
+    )
 
 
 def test_dispatching_twice_is_refused(file, people, county):
@@ -83,6 +99,7 @@ def test_the_dispatch_desk_itself_is_not_a_handling_unit(file, people, county):
 
 # ---- accept -----------------------------------------------------------------------------
 
+
 def test_the_lead_unit_accepts_and_the_citizen_is_told(file, people, county):
     appeal = accepted(file, people, county)
     assert appeal.status == S.ACCEPTED and appeal.accepted_at is not None
@@ -97,8 +114,9 @@ def test_another_unit_cannot_accept(file, people, county):
 
 
 def test_a_co_handling_unit_sees_but_cannot_accept(file, people, county):
-    appeal = actions.dispatch_appeal(file(), county.units.housing, co_units=[county.units.water],
-                                     acting_user=people.dispatcher)
+    appeal = actions.dispatch_appeal(
+        file(), county.units.housing, co_units=[county.units.water], acting_user=people.dispatcher
+    )
     with pytest.raises(TransitionError, match="主办单位"):
         actions.accept_appeal(appeal, acting_user=people.handler_b)
 
@@ -115,6 +133,7 @@ def test_the_desk_cannot_accept_for_a_unit(file, people, county):
 
 
 # ---- return -----------------------------------------------------------------------------
+
 
 def test_a_unit_returns_with_a_reason_and_the_desk_designates(file, people, county):
     appeal = accepted(file, people, county)
@@ -137,23 +156,27 @@ def test_a_return_needs_a_reason(file, people, county):
 
 def test_another_unit_cannot_return(file, people, county):
     with pytest.raises(TransitionError):
-        actions.return_appeal(dispatched(file, people, county), "不归我们",
-                              acting_user=people.handler_b)
+        actions.return_appeal(
+            dispatched(file, people, county), "不归我们", acting_user=people.handler_b
+        )
 
 
 def test_a_completed_appeal_cannot_be_returned(file, people, county):
     with pytest.raises(TransitionError, match="已办结"):
-        actions.return_appeal(completed(file, people, county), "不归我们",
-                              acting_user=people.handler_a)
+        actions.return_appeal(
+            completed(file, people, county), "不归我们", acting_user=people.handler_a
+        )
 
 
 # ---- extension --------------------------------------------------------------------------
 
+
 def test_a_handlers_extension_goes_through_the_leader_then_the_desk(file, people, county):
     appeal = accepted(file, people, county)
     due = timezone.now() + timedelta(days=5)
-    request = actions.request_extension(appeal, "需要协调供电公司更换线路", due,
-                                        acting_user=people.handler_a)
+    request = actions.request_extension(
+        appeal, "需要协调供电公司更换线路", due, acting_user=people.handler_a
+    )
     assert request.status == ExtensionStatus.LEADER
     with pytest.raises(TransitionError):
         actions.decide_extension(request, True, acting_user=people.dispatcher)
@@ -166,66 +189,82 @@ def test_a_handlers_extension_goes_through_the_leader_then_the_desk(file, people
     appeal.refresh_from_db()
     assert appeal.extended_until == due
     assert "appeal_extended" in sms_templates(appeal)
-    assert AppealEvent.objects.filter(appeal=appeal, kind="extension_decided",
-                                      is_public=True).exists()
+    assert AppealEvent.objects.filter(
+        appeal=appeal, kind="extension_decided", is_public=True
+    ).exists()
 
 
 def test_a_leaders_own_request_goes_straight_to_the_desk(file, people, county):
     appeal = accepted(file, people, county)
-    request = actions.request_extension(appeal, "需要协调多部门", timezone.now() + timedelta(days=3),
-                                        acting_user=people.leader_a)
+    request = actions.request_extension(
+        appeal, "需要协调多部门", timezone.now() + timedelta(days=3), acting_user=people.leader_a
+    )
     assert request.status == ExtensionStatus.PENDING
 
 
 def test_only_one_extension_of_at_most_five_working_days(file, people, county):
     appeal = accepted(file, people, county)
     with pytest.raises(TransitionError, match="5个工作日"):
-        actions.request_extension(appeal, "时间不够", timezone.now() + timedelta(days=20),
-                                  acting_user=people.leader_a)
+        actions.request_extension(
+            appeal, "时间不够", timezone.now() + timedelta(days=20), acting_user=people.leader_a
+        )
     with pytest.raises(TransitionError, match="晚于现在"):
-        actions.request_extension(appeal, "时间不够", timezone.now() - timedelta(days=1),
-                                  acting_user=people.leader_a)
-    request = actions.request_extension(appeal, "时间不够", timezone.now() + timedelta(days=3),
-                                        acting_user=people.leader_a)
+        actions.request_extension(
+            appeal, "时间不够", timezone.now() - timedelta(days=1), acting_user=people.leader_a
+        )
+    request = actions.request_extension(
+        appeal, "时间不够", timezone.now() + timedelta(days=3), acting_user=people.leader_a
+    )
     actions.decide_extension(request, True, acting_user=people.dispatcher)
     with pytest.raises(TransitionError, match="只能延期一次"):
-        actions.request_extension(appeal, "还要延", timezone.now() + timedelta(days=3),
-                                  acting_user=people.leader_a)
+        actions.request_extension(
+            appeal, "还要延", timezone.now() + timedelta(days=3), acting_user=people.leader_a
+        )
 
 
 def test_a_refused_extension_tells_nobody_and_can_be_asked_again(file, people, county):
     appeal = accepted(file, people, county)
-    request = actions.request_extension(appeal, "时间不够", timezone.now() + timedelta(days=3),
-                                        acting_user=people.leader_a)
+    request = actions.request_extension(
+        appeal, "时间不够", timezone.now() + timedelta(days=3), acting_user=people.leader_a
+    )
     actions.decide_extension(request, False, acting_user=people.dispatcher, note="理由不充分")
     appeal.refresh_from_db()
     assert appeal.extended_until is None and "appeal_extended" not in sms_templates(appeal)
     with pytest.raises(TransitionError, match="已经审批"):
         actions.decide_extension(request, True, acting_user=people.dispatcher)
-    actions.request_extension(appeal, "补充理由后再申请", timezone.now() + timedelta(days=3),
-                              acting_user=people.leader_a)
+    actions.request_extension(
+        appeal, "补充理由后再申请", timezone.now() + timedelta(days=3), acting_user=people.leader_a
+    )
 
 
 def test_an_extension_before_acceptance_is_refused(file, people, county):
     with pytest.raises(TransitionError, match="已派单"):
-        actions.request_extension(dispatched(file, people, county), "时间不够",
-                                  timezone.now() + timedelta(days=2), acting_user=people.leader_a)
+        actions.request_extension(
+            dispatched(file, people, county),
+            "时间不够",
+            timezone.now() + timedelta(days=2),
+            acting_user=people.leader_a,
+        )
 
 
 # ---- ask / reply --------------------------------------------------------------------------
 
+
 def test_asking_the_citizen_shows_on_the_timeline_and_sends_an_sms(file, people, county):
-    appeal = actions.ask_citizen(accepted(file, people, county), "请提供路灯的具体位置",
-                                 acting_user=people.handler_a)
+    appeal = actions.ask_citizen(
+        accepted(file, people, county), "请提供路灯的具体位置", acting_user=people.handler_a
+    )
     assert appeal.waiting_citizen
-    assert AppealEvent.objects.filter(appeal=appeal, kind="ask_citizen", is_public=True,
-                                      public_text__contains="具体位置").exists()
+    assert AppealEvent.objects.filter(
+        appeal=appeal, kind="ask_citizen", is_public=True, public_text__contains="具体位置"
+    ).exists()
     assert "appeal_question" in sms_templates(appeal)
     actions.citizen_add_info(appeal, "在村委会东边第二根电线杆")
     appeal.refresh_from_db()
     assert not appeal.waiting_citizen
-    assert Message.objects.filter(appeal=appeal, template="unit_citizen_info",
-                                  to_unit=county.units.housing).exists()
+    assert Message.objects.filter(
+        appeal=appeal, template="unit_citizen_info", to_unit=county.units.housing
+    ).exists()
 
 
 def test_the_reply_goes_to_the_citizen_at_once_with_a_rating_link(file, people, county):
@@ -242,22 +281,30 @@ def test_a_reply_needs_a_result_and_the_lead_unit(file, people, county):
     with pytest.raises(TransitionError):
         actions.reply_appeal(appeal, "已处理完毕。", acting_user=people.handler_b)
     with pytest.raises(TransitionError):
-        actions.reply_appeal(dispatched(file, people, county), "已处理完毕。",
-                             acting_user=people.handler_a)
+        actions.reply_appeal(
+            dispatched(file, people, county), "已处理完毕。", acting_user=people.handler_a
+        )
 
 
 # ---- callback / rehandle -------------------------------------------------------------------
 
+
 def test_a_satisfied_callback_closes_the_appeal(file, people, county):
-    appeal = actions.record_callback(completed(file, people, county), Rating.SATISFIED, True,
-                                     acting_user=people.supervisor)
+    appeal = actions.record_callback(
+        completed(file, people, county), Rating.SATISFIED, True, acting_user=people.supervisor
+    )
     assert appeal.status == S.CLOSED and appeal.closed_at and appeal.rating == "4"
     assert appeal.bad_rating_at is None
 
 
 def test_an_unsatisfied_callback_reopens_to_the_same_unit(file, people, county):
-    appeal = actions.record_callback(completed(file, people, county), Rating.DISSATISFIED,
-                                     False, rehandle=True, acting_user=people.supervisor)
+    appeal = actions.record_callback(
+        completed(file, people, county),
+        Rating.DISSATISFIED,
+        False,
+        rehandle=True,
+        acting_user=people.supervisor,
+    )
     assert appeal.status == S.ACCEPTED and appeal.lead_unit == county.units.housing
     assert appeal.rehandle_count == 1 and appeal.bad_rating_at is not None
     assert "appeal_rehandled" in sms_templates(appeal)
@@ -266,21 +313,33 @@ def test_an_unsatisfied_callback_reopens_to_the_same_unit(file, people, county):
 def test_a_bad_rating_closed_without_rehandling_needs_a_review_note(file, people, county):
     appeal = completed(file, people, county)
     with pytest.raises(TransitionError, match="复核意见"):
-        actions.record_callback(appeal, Rating.VERY_DISSATISFIED, False,
-                                acting_user=people.supervisor)
-    appeal = actions.record_callback(appeal, Rating.VERY_DISSATISFIED, False,
-                                     note="已核实，诉求超出政策范围，已解释", acting_user=people.supervisor)
+        actions.record_callback(
+            appeal, Rating.VERY_DISSATISFIED, False, acting_user=people.supervisor
+        )
+    appeal = actions.record_callback(
+        appeal,
+        Rating.VERY_DISSATISFIED,
+        False,
+        note="已核实，诉求超出政策范围，已解释",
+        acting_user=people.supervisor,
+    )
     assert appeal.status == S.CLOSED
 
 
 def test_a_real_name_bad_rating_must_be_contacted_and_it_is_recorded(file, people, county):
-    appeal = actions.record_callback(completed(file, people, county), Rating.DISSATISFIED,
-                                     True, rehandle=True, acting_user=people.supervisor)
+    appeal = actions.record_callback(
+        completed(file, people, county),
+        Rating.DISSATISFIED,
+        True,
+        rehandle=True,
+        acting_user=people.supervisor,
+    )
     assert appeal.bad_rating_at is not None and appeal.bad_rating_contacted_at is None
     with pytest.raises(TransitionError):
         actions.record_bad_rating_contact(appeal, "已电话联系", acting_user=people.handler_a)
-    actions.record_bad_rating_contact(appeal, "已电话联系，约定周五前处理完毕",
-                                      acting_user=people.supervisor)
+    actions.record_bad_rating_contact(
+        appeal, "已电话联系，约定周五前处理完毕", acting_user=people.supervisor
+    )
     appeal.refresh_from_db()
     assert appeal.bad_rating_contacted_at >= appeal.bad_rating_at
 
@@ -292,8 +351,9 @@ def test_an_anonymous_bad_rating_needs_no_contact(file, people, county):
     appeal = actions.dispatch_appeal(appeal, county.units.housing, acting_user=people.dispatcher)
     appeal = actions.accept_appeal(appeal, acting_user=people.handler_a)
     appeal = actions.reply_appeal(appeal, "已经处理。", acting_user=people.handler_a)
-    appeal = actions.record_callback(appeal, Rating.DISSATISFIED, True, rehandle=True,
-                                     acting_user=people.supervisor)
+    appeal = actions.record_callback(
+        appeal, Rating.DISSATISFIED, True, rehandle=True, acting_user=people.supervisor
+    )
     assert appeal.bad_rating_at is None
 
 
@@ -306,13 +366,15 @@ def test_only_supervision_records_callbacks(file, people, county, who):
 
 def test_a_callback_before_completion_is_refused(file, people, county):
     with pytest.raises(TransitionError, match="办理中"):
-        actions.record_callback(accepted(file, people, county), Rating.SATISFIED, True,
-                                acting_user=people.supervisor)
+        actions.record_callback(
+            accepted(file, people, county), Rating.SATISFIED, True, acting_user=people.supervisor
+        )
 
 
 def test_the_supervisor_can_reopen_a_closed_appeal(file, people, county):
-    appeal = actions.record_callback(completed(file, people, county), Rating.SATISFIED, True,
-                                     acting_user=people.supervisor)
+    appeal = actions.record_callback(
+        completed(file, people, county), Rating.SATISFIED, True, acting_user=people.supervisor
+    )
     appeal = actions.rehandle_appeal(appeal, note="督查发现路灯又坏", acting_user=people.supervisor)
     assert appeal.status == S.ACCEPTED and appeal.closed_at is None
     with pytest.raises(TransitionError):
@@ -321,17 +383,20 @@ def test_the_supervisor_can_reopen_a_closed_appeal(file, people, county):
 
 # ---- the citizen's verdict ------------------------------------------------------------------
 
+
 def test_a_satisfied_citizen_closes_it(file, people, county):
     appeal = actions.citizen_rate(completed(file, people, county), Rating.VERY_SATISFIED, True)
     assert appeal.status == S.CLOSED and appeal.callbacks.get().by is None
 
 
 def test_an_unsolved_verdict_goes_to_the_supervisor(file, people, county):
-    appeal = actions.citizen_rate(completed(file, people, county), Rating.BASICALLY_SATISFIED,
-                                  False)
+    appeal = actions.citizen_rate(
+        completed(file, people, county), Rating.BASICALLY_SATISFIED, False
+    )
     assert appeal.status == S.COMPLETED and appeal.needs_review
-    appeal = actions.record_callback(appeal, Rating.BASICALLY_SATISFIED, False, rehandle=True,
-                                     acting_user=people.supervisor)
+    appeal = actions.record_callback(
+        appeal, Rating.BASICALLY_SATISFIED, False, rehandle=True, acting_user=people.supervisor
+    )
     assert appeal.status == S.ACCEPTED and not appeal.needs_review
 
 
@@ -345,9 +410,11 @@ def test_a_citizen_cannot_rate_twice_or_before_the_reply(file, people, county):
 
 # ---- invalid / merge ----------------------------------------------------------------------
 
+
 def test_an_emergency_is_marked_invalid_with_a_reason_the_citizen_sees(file, people):
-    appeal = actions.invalidate_appeal(file(), "属紧急情况，请直接拨打119",
-                                       acting_user=people.dispatcher)
+    appeal = actions.invalidate_appeal(
+        file(), "属紧急情况，请直接拨打119", acting_user=people.dispatcher
+    )
     assert appeal.status == S.INVALID and appeal.public_reason == "属紧急情况，请直接拨打119"
     sms = Message.objects.get(appeal=appeal, template="appeal_invalid")
     assert "119" in sms.body
@@ -359,8 +426,9 @@ def test_invalid_needs_the_desk_a_reason_and_a_waiting_appeal(file, people, coun
     with pytest.raises(TransitionError, match="无效理由"):
         actions.invalidate_appeal(file(), "", acting_user=people.dispatcher)
     with pytest.raises(TransitionError):
-        actions.invalidate_appeal(dispatched(file, people, county), "不是诉求",
-                                  acting_user=people.dispatcher)
+        actions.invalidate_appeal(
+            dispatched(file, people, county), "不是诉求", acting_user=people.dispatcher
+        )
 
 
 def test_a_repeat_is_merged_and_the_citizen_told_the_originals_result(file, people, county):
@@ -382,17 +450,21 @@ def test_merge_refuses_itself_and_accusations(file, people, codes):
 
 # ---- accusations ----------------------------------------------------------------------------
 
+
 def test_accusations_follow_their_own_road(file, people, codes):
     appeal = file(codes.discipline, type="accusation", content="某干部收受红包，请查处此事。")
     assert appeal.status == S.ACCUSATION_NEW
-    for action, kwargs in (("dispatch_appeal", {"lead_unit": codes.bureau.addressee_unit}),
-                           ("invalidate_appeal", {"reason": "不受理此件"})):
+    for action, kwargs in (
+        ("dispatch_appeal", {"lead_unit": codes.bureau.addressee_unit}),
+        ("invalidate_appeal", {"reason": "不受理此件"}),
+    ):
         with pytest.raises(TransitionError):
             getattr(actions, action)(appeal, acting_user=people.dispatcher, **kwargs)
     appeal = actions.accept_accusation(appeal, acting_user=people.discipline)
     assert appeal.status == S.DISCIPLINE_HANDLING
-    appeal = actions.conclude_accusation(appeal, "经查属实，已给予党纪处分。",
-                                         acting_user=people.discipline)
+    appeal = actions.conclude_accusation(
+        appeal, "经查属实，已给予党纪处分。", acting_user=people.discipline
+    )
     assert appeal.status == S.DISCIPLINE_DONE
     assert "accusation_concluded" in sms_templates(appeal)
     event = AppealEvent.objects.get(appeal=appeal, kind="conclude_accusation")
@@ -400,8 +472,14 @@ def test_accusations_follow_their_own_road(file, people, codes):
 
 
 def test_an_anonymous_reporter_gets_no_feedback_text(file, people, codes):
-    appeal = file(codes.discipline, type="accusation", anonymous=True, phone="", name="",
-                  content="某干部收受红包，请查处此事。")
+    appeal = file(
+        codes.discipline,
+        type="accusation",
+        anonymous=True,
+        phone="",
+        name="",
+        content="某干部收受红包，请查处此事。",
+    )
     actions.accept_accusation(appeal, acting_user=people.discipline)
     actions.conclude_accusation(appeal, "经查属实，已处理。", acting_user=people.discipline)
     event = AppealEvent.objects.get(appeal=appeal, kind="conclude_accusation")
@@ -424,6 +502,7 @@ def test_the_discipline_officer_cannot_work_ordinary_appeals(file, people):
 
 
 # ---- notes ----------------------------------------------------------------------------------
+
 
 def test_notes_are_internal(file, people, county):
     appeal = accepted(file, people, county)

@@ -4,28 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditLog',
+            name="AuditLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True, verbose_name='时间')),
-                ('action', models.CharField(db_index=True, max_length=40, verbose_name='动作')),
-                ('object_type', models.CharField(blank=True, max_length=40, verbose_name='对象类型')),
-                ('object_id', models.CharField(blank=True, max_length=40, verbose_name='对象')),
-                ('ip', models.GenericIPAddressField(blank=True, null=True, verbose_name='IP')),
-                ('detail', models.CharField(blank=True, max_length=255, verbose_name='说明')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="时间")),
+                ("action", models.CharField(db_index=True, max_length=40, verbose_name="动作")),
+                (
+                    "object_type",
+                    models.CharField(blank=True, max_length=40, verbose_name="对象类型"),
+                ),
+                ("object_id", models.CharField(blank=True, max_length=40, verbose_name="对象")),
+                ("ip", models.GenericIPAddressField(blank=True, null=True, verbose_name="IP")),
+                ("detail", models.CharField(blank=True, max_length=255, verbose_name="说明")),
             ],
             options={
-                'verbose_name': '审计日志',
-                'verbose_name_plural': '审计日志',
-                'ordering': ['-at', '-id'],
+                "verbose_name": "审计日志",
+                "verbose_name_plural": "审计日志",
+                "ordering": ["-at", "-id"],
             },
         ),
     ]

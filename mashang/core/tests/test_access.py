@@ -22,8 +22,9 @@ def our_patterns(resolver=None, prefix=""):
 
 
 def test_every_view_declares_its_audience():
-    undeclared = [route for route, p in our_patterns()
-                  if getattr(p.callback, "access", None) is None]
+    undeclared = [
+        route for route, p in our_patterns() if getattr(p.callback, "access", None) is None
+    ]
     assert undeclared == [], f"views without staff_view/public_view: {undeclared}"
 
 
@@ -35,8 +36,11 @@ def test_every_declared_role_exists():
 
 
 def staff_routes():
-    return [(route, p) for route, p in our_patterns()
-            if p.callback.access != PUBLIC and "<" not in route]
+    return [
+        (route, p)
+        for route, p in our_patterns()
+        if p.callback.access != PUBLIC and "<" not in route
+    ]
 
 
 @pytest.mark.parametrize("role", Role.values)

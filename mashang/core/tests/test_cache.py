@@ -5,8 +5,9 @@ from django.conf import settings
 from django.core.cache import cache
 
 
-@pytest.mark.skipif(not settings.REDIS_URL,
-                    reason="REDIS_URL not set (CI sets it on the PostgreSQL run)")
+@pytest.mark.skipif(
+    not settings.REDIS_URL, reason="REDIS_URL not set (CI sets it on the PostgreSQL run)"
+)
 def test_cache_is_the_real_redis_when_redis_url_is_set():
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache

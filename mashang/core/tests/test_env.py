@@ -43,7 +43,12 @@ def test_postgres_url_becomes_database_settings():
     db = parse_database_url("postgres://app:p%40ss@db.local:5433/mashang?sslmode=require")
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
-        "mashang", "app", "p@ss", "db.local", "5433")
+        "mashang",
+        "app",
+        "p@ss",
+        "db.local",
+        "5433",
+    )
     assert db["OPTIONS"] == {"sslmode": "require"}
 
 

@@ -7,9 +7,17 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 # Variables a test run sets (the e2e tests allow async-unsafe DB access) that production lacks.
-NOT_IN_PRODUCTION = {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DEMO_MODE", "REDIS_URL",
-                     "DJANGO_ALLOW_ASYNC_UNSAFE", "FIELD_ENCRYPTION_KEYS", "BLIND_INDEX_KEY",
-                     "SECURE"}
+NOT_IN_PRODUCTION = {
+    "DATABASE_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "DEMO_MODE",
+    "REDIS_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "FIELD_ENCRYPTION_KEYS",
+    "BLIND_INDEX_KEY",
+    "SECURE",
+}
 
 
 def clean_env(extra):
@@ -20,8 +28,14 @@ def clean_env(extra):
 
 def run_manage(*args, env_extra):
     env = clean_env(env_extra)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 PRODUCTION = {
@@ -68,9 +82,16 @@ def test_healthz_answers_503_when_the_database_is_unreachable():
         "import django;django.setup();from django.test import Client;"
         "r=Client(HTTP_HOST='mashang.example.gov.cn').get('/healthz');print(r.status_code, r.json()['status'])"
     )
-    env = clean_env({**PRODUCTION, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
-                     "DJANGO_SETTINGS_MODULE": "mashang.settings", "SECURE": "0"})
+    env = clean_env(
+        {
+            **PRODUCTION,
+            "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+            "DJANGO_SETTINGS_MODULE": "mashang.settings",
+            "SECURE": "0",
+        }
+    )
     env.pop("REDIS_URL")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.split() == ["503", "error"], result.stdout + result.stderr

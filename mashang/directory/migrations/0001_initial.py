@@ -9,102 +9,302 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Staff',
+            name="Staff",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('full_name', models.CharField(blank=True, max_length=30, verbose_name='姓名')),
-                ('role', models.CharField(choices=[('dispatcher', '分拨员'), ('handler', '承办人'), ('unit_leader', '单位负责人'), ('discipline', '纪检干部'), ('supervisor', '效能督查员'), ('county_leader', '县领导'), ('admin', '系统管理员')], default='handler', max_length=20, verbose_name='角色')),
-                ('mobile', models.CharField(blank=True, max_length=20, verbose_name='手机号')),
-                ('failed_logins', models.PositiveSmallIntegerField(default=0, verbose_name='连续登录失败次数')),
-                ('locked_until', models.DateTimeField(blank=True, null=True, verbose_name='锁定至')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                ("full_name", models.CharField(blank=True, max_length=30, verbose_name="姓名")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("dispatcher", "分拨员"),
+                            ("handler", "承办人"),
+                            ("unit_leader", "单位负责人"),
+                            ("discipline", "纪检干部"),
+                            ("supervisor", "效能督查员"),
+                            ("county_leader", "县领导"),
+                            ("admin", "系统管理员"),
+                        ],
+                        default="handler",
+                        max_length=20,
+                        verbose_name="角色",
+                    ),
+                ),
+                ("mobile", models.CharField(blank=True, max_length=20, verbose_name="手机号")),
+                (
+                    "failed_logins",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="连续登录失败次数"),
+                ),
+                (
+                    "locked_until",
+                    models.DateTimeField(blank=True, null=True, verbose_name="锁定至"),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '工作人员',
-                'verbose_name_plural': '工作人员',
+                "verbose_name": "工作人员",
+                "verbose_name_plural": "工作人员",
             },
             managers=[
-                ('objects', mashang.directory.models.StaffManager()),
+                ("objects", mashang.directory.models.StaffManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Division',
+            name="Division",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='区划代码')),
-                ('name', models.CharField(max_length=60, verbose_name='名称')),
-                ('level', models.CharField(choices=[('province', '省'), ('city', '市'), ('county', '县（区）'), ('township', '乡镇（街道）'), ('village', '村（社区）'), ('hamlet', '屋场党小组')], max_length=12, verbose_name='层级')),
-                ('path', models.CharField(db_index=True, editable=False, max_length=255)),
-                ('depth', models.PositiveSmallIntegerField(default=0, editable=False)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='directory.division', verbose_name='上级')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="区划代码")),
+                ("name", models.CharField(max_length=60, verbose_name="名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "省"),
+                            ("city", "市"),
+                            ("county", "县（区）"),
+                            ("township", "乡镇（街道）"),
+                            ("village", "村（社区）"),
+                            ("hamlet", "屋场党小组"),
+                        ],
+                        max_length=12,
+                        verbose_name="层级",
+                    ),
+                ),
+                ("path", models.CharField(db_index=True, editable=False, max_length=255)),
+                ("depth", models.PositiveSmallIntegerField(default=0, editable=False)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="directory.division",
+                        verbose_name="上级",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政区划',
-                'verbose_name_plural': '行政区划',
-                'ordering': ['code'],
+                "verbose_name": "行政区划",
+                "verbose_name_plural": "行政区划",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=60, verbose_name='单位名称')),
-                ('short_name', models.CharField(blank=True, max_length=30, verbose_name='简称')),
-                ('kind', models.CharField(choices=[('department', '县直单位'), ('township', '乡镇（街道）'), ('village', '村（居）委会'), ('discipline', '县纪委监委'), ('supervision', '效能督查'), ('dispatch', '诉求分拨中心'), ('service_centre', '政务服务中心'), ('leader_office', '县领导办公室')], max_length=20, verbose_name='类型')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('sort_order', models.PositiveIntegerField(default=0, verbose_name='排序')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='units', to='directory.division', verbose_name='所在区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=60, verbose_name="单位名称")),
+                ("short_name", models.CharField(blank=True, max_length=30, verbose_name="简称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("department", "县直单位"),
+                            ("township", "乡镇（街道）"),
+                            ("village", "村（居）委会"),
+                            ("discipline", "县纪委监委"),
+                            ("supervision", "效能督查"),
+                            ("dispatch", "诉求分拨中心"),
+                            ("service_centre", "政务服务中心"),
+                            ("leader_office", "县领导办公室"),
+                        ],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                ("sort_order", models.PositiveIntegerField(default=0, verbose_name="排序")),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="directory.division",
+                        verbose_name="所在区划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '单位',
-                'verbose_name_plural': '单位',
-                'ordering': ['sort_order', 'id'],
+                "verbose_name": "单位",
+                "verbose_name_plural": "单位",
+                "ordering": ["sort_order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Position',
+            name="Position",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(choices=[('bureau_chief', '局长（主任）'), ('party_secretary', '乡镇党委书记'), ('mayor', '乡镇长（街道主任）'), ('county_mayor', '县长'), ('county_secretary', '县委书记'), ('discipline_secretary', '县纪委书记')], max_length=24, verbose_name='职务')),
-                ('holder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='positions', to=settings.AUTH_USER_MODEL, verbose_name='现任')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='positions', to='directory.unit', verbose_name='单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        choices=[
+                            ("bureau_chief", "局长（主任）"),
+                            ("party_secretary", "乡镇党委书记"),
+                            ("mayor", "乡镇长（街道主任）"),
+                            ("county_mayor", "县长"),
+                            ("county_secretary", "县委书记"),
+                            ("discipline_secretary", "县纪委书记"),
+                        ],
+                        max_length=24,
+                        verbose_name="职务",
+                    ),
+                ),
+                (
+                    "holder",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="positions",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="现任",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="positions",
+                        to="directory.unit",
+                        verbose_name="单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '职务',
-                'verbose_name_plural': '职务',
+                "verbose_name": "职务",
+                "verbose_name_plural": "职务",
             },
         ),
         migrations.AddField(
-            model_name='staff',
-            name='unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='directory.unit', verbose_name='所属单位'),
+            model_name="staff",
+            name="unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="staff",
+                to="directory.unit",
+                verbose_name="所属单位",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='unit',
-            constraint=models.UniqueConstraint(fields=('division', 'name'), name='unit_unique_name_in_division'),
+            model_name="unit",
+            constraint=models.UniqueConstraint(
+                fields=("division", "name"), name="unit_unique_name_in_division"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='position',
-            constraint=models.UniqueConstraint(fields=('unit', 'title'), name='position_unique_title_in_unit'),
+            model_name="position",
+            constraint=models.UniqueConstraint(
+                fields=("unit", "title"), name="position_unique_title_in_unit"
+            ),
         ),
     ]

@@ -12,22 +12,36 @@ pytestmark = pytest.mark.django_db
 def test_demo_county_has_the_seed_figures():
     result = load_demo_county()
     assert result.created
-    assert result.counts == {"townships": 23, "villages": 445, "hamlets": 2053,
-                             "county_units": 43, "staff": 220,
-                             "placements": 2633}
+    assert result.counts == {
+        "townships": 23,
+        "villages": 445,
+        "hamlets": 2053,
+        "county_units": 43,
+        "staff": 220,
+        "placements": 2633,
+    }
     assert Division.objects.get(code="430422").full_name == "衡南县"
-    assert set(Division.objects.filter(level=DivisionLevel.TOWNSHIP).values_list(
-        "name", flat=True)) >= {"云集街道", "泉湖镇", "相市乡"}
+    assert set(
+        Division.objects.filter(level=DivisionLevel.TOWNSHIP).values_list("name", flat=True)
+    ) >= {"云集街道", "泉湖镇", "相市乡"}
 
 
 def test_loading_twice_changes_nothing():
     load_demo_county()
-    before = (Division.objects.count(), Unit.objects.count(), Staff.objects.count(),
-              Position.objects.count())
+    before = (
+        Division.objects.count(),
+        Unit.objects.count(),
+        Staff.objects.count(),
+        Position.objects.count(),
+    )
     result = load_demo_county()
     assert not result.created
-    assert (Division.objects.count(), Unit.objects.count(), Staff.objects.count(),
-            Position.objects.count()) == before
+    assert (
+        Division.objects.count(),
+        Unit.objects.count(),
+        Staff.objects.count(),
+        Position.objects.count(),
+    ) == before
 
 
 def test_demo_is_deterministic():
@@ -47,8 +61,7 @@ def test_demo_is_deterministic():
         Division.objects.filter(level=level).delete()
     load_demo_county()
     assert list(Division.objects.order_by("code").values_list("code", "name")[:600]) == names
-    assert list(Staff.objects.order_by("username").values_list("username",
-                                                               "full_name")) == people
+    assert list(Staff.objects.order_by("username").values_list("username", "full_name")) == people
 
 
 def test_every_hamlet_sits_under_a_village_under_a_township():
@@ -61,12 +74,17 @@ def test_every_hamlet_sits_under_a_village_under_a_township():
 
 def test_each_township_has_secretary_and_mayor_and_each_bureau_a_chief():
     load_demo_county()
-    assert Position.objects.filter(title=PositionTitle.PARTY_SECRETARY,
-                                   holder__isnull=False).count() == 23
+    assert (
+        Position.objects.filter(title=PositionTitle.PARTY_SECRETARY, holder__isnull=False).count()
+        == 23
+    )
     assert Position.objects.filter(title=PositionTitle.MAYOR, holder__isnull=False).count() == 23
     assert Position.objects.filter(title=PositionTitle.BUREAU_CHIEF).count() == 37
-    for title in (PositionTitle.COUNTY_MAYOR, PositionTitle.COUNTY_SECRETARY,
-                  PositionTitle.DISCIPLINE_SECRETARY):
+    for title in (
+        PositionTitle.COUNTY_MAYOR,
+        PositionTitle.COUNTY_SECRETARY,
+        PositionTitle.DISCIPLINE_SECRETARY,
+    ):
         assert Position.objects.get(title=title).holder is not None
 
 
@@ -75,8 +93,16 @@ def test_the_demo_has_appeals_in_every_role_s_queue():
 
     load_demo_county()
     statuses = set(Appeal.objects.values_list("status", flat=True))
-    assert {"pending_dispatch", "dispatched", "accepted", "completed", "closed", "invalid",
-            "accusation_new", "discipline_handling"} <= statuses
+    assert {
+        "pending_dispatch",
+        "dispatched",
+        "accepted",
+        "completed",
+        "closed",
+        "invalid",
+        "accusation_new",
+        "discipline_handling",
+    } <= statuses
     from mashang.notifications.models import Message
 
     assert not Message.objects.filter(channel="sms", status="created").exists()

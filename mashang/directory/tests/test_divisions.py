@@ -23,4 +23,5 @@ def test_moving_a_division_carries_its_descendants(county):
     county.hamlet_a.refresh_from_db()
     assert county.hamlet_a.ancestor_at("township") == county.town_b
     assert set(Division.objects.subtree(county.town_a).values_list("code", flat=True)) == {
-        "430422101"}
+        "430422101"
+    }

@@ -85,8 +85,9 @@ def test_session_expires_after_idle_time(client, people, settings):
     assert response.status_code == 302 and reverse("login") in response.url
 
 
-@pytest.mark.parametrize("weak", ["short1A!", "alllowercaseletters", "1234567890123",
-                                  "password123"])
+@pytest.mark.parametrize(
+    "weak", ["short1A!", "alllowercaseletters", "1234567890123", "password123"]
+)
 def test_weak_passwords_are_refused(weak):
     with pytest.raises(ValidationError):
         validate_password(weak)

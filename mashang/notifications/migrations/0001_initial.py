@@ -7,48 +7,107 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('appeals', '0001_initial'),
+        ("appeals", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MessageTemplate',
+            name="MessageTemplate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=40, unique=True, verbose_name='模板键')),
-                ('text', models.CharField(help_text='用 ((变量)) 表示占位符，单条短信不超过 70 字。', max_length=300, verbose_name='短信内容')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=40, unique=True, verbose_name="模板键")),
+                (
+                    "text",
+                    models.CharField(
+                        help_text="用 ((变量)) 表示占位符，单条短信不超过 70 字。",
+                        max_length=300,
+                        verbose_name="短信内容",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '短信模板',
-                'verbose_name_plural': '短信模板',
+                "verbose_name": "短信模板",
+                "verbose_name_plural": "短信模板",
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(default='sms', max_length=10, verbose_name='渠道')),
-                ('to_phone', mashang.core.crypto.EncryptedTextField(blank=True, verbose_name='接收号码')),
-                ('template', models.CharField(max_length=40, verbose_name='模板')),
-                ('body', mashang.core.crypto.EncryptedTextField(verbose_name='内容')),
-                ('params', models.JSONField(blank=True, default=dict, verbose_name='参数')),
-                ('status', models.CharField(choices=[('created', '待发送'), ('sending', '发送中'), ('delivered', '已发送'), ('retry', '等待重试'), ('dead', '发送失败')], default='created', max_length=10, verbose_name='状态')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='尝试次数')),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='下次发送')),
-                ('last_error', models.CharField(blank=True, max_length=255, verbose_name='最近错误')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='创建时间')),
-                ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='发送时间')),
-                ('appeal', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='appeals.appeal')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("channel", models.CharField(default="sms", max_length=10, verbose_name="渠道")),
+                (
+                    "to_phone",
+                    mashang.core.crypto.EncryptedTextField(blank=True, verbose_name="接收号码"),
+                ),
+                ("template", models.CharField(max_length=40, verbose_name="模板")),
+                ("body", mashang.core.crypto.EncryptedTextField(verbose_name="内容")),
+                ("params", models.JSONField(blank=True, default=dict, verbose_name="参数")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("created", "待发送"),
+                            ("sending", "发送中"),
+                            ("delivered", "已发送"),
+                            ("retry", "等待重试"),
+                            ("dead", "发送失败"),
+                        ],
+                        default="created",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="尝试次数")),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="下次发送"
+                    ),
+                ),
+                (
+                    "last_error",
+                    models.CharField(blank=True, max_length=255, verbose_name="最近错误"),
+                ),
+                (
+                    "created_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="创建时间"
+                    ),
+                ),
+                ("sent_at", models.DateTimeField(blank=True, null=True, verbose_name="发送时间")),
+                (
+                    "appeal",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to="appeals.appeal",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '消息',
-                'verbose_name_plural': '消息发件箱',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='notificatio_status_6a7b94_idx')],
+                "verbose_name": "消息",
+                "verbose_name_plural": "消息发件箱",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "next_attempt_at"], name="notificatio_status_6a7b94_idx"
+                    )
+                ],
             },
         ),
     ]

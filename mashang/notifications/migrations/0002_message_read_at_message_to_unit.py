@@ -5,21 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0001_initial'),
-        ('notifications', '0001_initial'),
+        ("directory", "0001_initial"),
+        ("notifications", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='read_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='已读时间'),
+            model_name="message",
+            name="read_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="已读时间"),
         ),
         migrations.AddField(
-            model_name='message',
-            name='to_unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='directory.unit', verbose_name='接收单位'),
+            model_name="message",
+            name="to_unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="directory.unit",
+                verbose_name="接收单位",
+            ),
         ),
     ]

@@ -6,38 +6,128 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('directory', '0001_initial'),
+        ("directory", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Placement',
+            name="Placement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('bureau', '局长“码”上办'), ('township', '书记（镇长）“码”上办'), ('discipline', '县纪委书记“码”上查'), ('county_mayor', '“码”上找县长'), ('county_secretary', '“码”上找县委书记')], max_length=20, verbose_name='二维码类型')),
-                ('place_label', models.CharField(max_length=80, verbose_name='张贴位置')),
-                ('token', models.CharField(default=mashang.qrcodes.models.new_token, editable=False, max_length=40, unique=True)),
-                ('manual_code', models.CharField(default=mashang.qrcodes.models.new_manual_code, editable=False, max_length=12, unique=True, verbose_name='手动输入码')),
-                ('status', models.CharField(choices=[('active', '使用中'), ('retired', '已停用')], db_index=True, default='active', max_length=10, verbose_name='状态')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='生成时间')),
-                ('retired_at', models.DateTimeField(blank=True, null=True, verbose_name='停用时间')),
-                ('retired_reason', models.CharField(blank=True, max_length=120, verbose_name='停用原因')),
-                ('scan_count', models.PositiveIntegerField(default=0, verbose_name='扫码次数')),
-                ('last_scanned_at', models.DateTimeField(blank=True, null=True, verbose_name='最近扫码')),
-                ('addressee_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='placements_addressed', to='directory.unit', verbose_name='受理对象单位')),
-                ('division', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='placements', to='directory.division', verbose_name='张贴地点（区划）')),
-                ('place_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='placements_here', to='directory.unit', verbose_name='张贴单位')),
-                ('replaced_by', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='replaces', to='qrcodes.placement', verbose_name='换发为')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("bureau", "局长“码”上办"),
+                            ("township", "书记（镇长）“码”上办"),
+                            ("discipline", "县纪委书记“码”上查"),
+                            ("county_mayor", "“码”上找县长"),
+                            ("county_secretary", "“码”上找县委书记"),
+                        ],
+                        max_length=20,
+                        verbose_name="二维码类型",
+                    ),
+                ),
+                ("place_label", models.CharField(max_length=80, verbose_name="张贴位置")),
+                (
+                    "token",
+                    models.CharField(
+                        default=mashang.qrcodes.models.new_token,
+                        editable=False,
+                        max_length=40,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "manual_code",
+                    models.CharField(
+                        default=mashang.qrcodes.models.new_manual_code,
+                        editable=False,
+                        max_length=12,
+                        unique=True,
+                        verbose_name="手动输入码",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "使用中"), ("retired", "已停用")],
+                        db_index=True,
+                        default="active",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="生成时间")),
+                (
+                    "retired_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="停用时间"),
+                ),
+                (
+                    "retired_reason",
+                    models.CharField(blank=True, max_length=120, verbose_name="停用原因"),
+                ),
+                ("scan_count", models.PositiveIntegerField(default=0, verbose_name="扫码次数")),
+                (
+                    "last_scanned_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="最近扫码"),
+                ),
+                (
+                    "addressee_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="placements_addressed",
+                        to="directory.unit",
+                        verbose_name="受理对象单位",
+                    ),
+                ),
+                (
+                    "division",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="placements",
+                        to="directory.division",
+                        verbose_name="张贴地点（区划）",
+                    ),
+                ),
+                (
+                    "place_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="placements_here",
+                        to="directory.unit",
+                        verbose_name="张贴单位",
+                    ),
+                ),
+                (
+                    "replaced_by",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="replaces",
+                        to="qrcodes.placement",
+                        verbose_name="换发为",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '二维码张贴点',
-                'verbose_name_plural': '二维码张贴点',
-                'ordering': ['division__code', 'kind', 'id'],
-                'indexes': [models.Index(fields=['division', 'kind'], name='qrcodes_pla_divisio_1f266f_idx')],
+                "verbose_name": "二维码张贴点",
+                "verbose_name_plural": "二维码张贴点",
+                "ordering": ["division__code", "kind", "id"],
+                "indexes": [
+                    models.Index(fields=["division", "kind"], name="qrcodes_pla_divisio_1f266f_idx")
+                ],
             },
         ),
     ]

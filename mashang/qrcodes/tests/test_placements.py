@@ -29,8 +29,11 @@ def test_the_demo_county_has_its_2633_placements_by_the_documented_rule(demo):
 
 def test_every_hamlet_and_village_carries_its_own_townships_code(demo):
     for level in (DivisionLevel.HAMLET, DivisionLevel.VILLAGE):
-        placement = Placement.objects.filter(division__level=level).select_related(
-            "division", "addressee_unit").last()
+        placement = (
+            Placement.objects.filter(division__level=level)
+            .select_related("division", "addressee_unit")
+            .last()
+        )
         township = placement.division.ancestor_at(DivisionLevel.TOWNSHIP)
         assert placement.kind == QRKind.TOWNSHIP
         assert placement.addressee_unit == Unit.objects.get(kind="township", division=township)
@@ -46,8 +49,9 @@ def test_codes_are_addressed_to_posts_not_persons(demo):
     placement.refresh_from_db()
     assert placement.addressee_label == "县住房和城乡建设局局长"
     assert old_holder is not None
-    township = Placement.objects.filter(kind=QRKind.TOWNSHIP,
-                                        division__level=DivisionLevel.HAMLET).first()
+    township = Placement.objects.filter(
+        kind=QRKind.TOWNSHIP, division__level=DivisionLevel.HAMLET
+    ).first()
     titles = [p.title for p in township.addressee_positions()]
     assert titles == ["party_secretary", "mayor"]
 

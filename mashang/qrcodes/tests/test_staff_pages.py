@@ -14,12 +14,25 @@ from mashang.testing import PASSWORD
 def walls(county):
     u = county.units
     return [
-        Placement.objects.create(kind=QRKind.BUREAU, division=county.county, place_unit=u.housing,
-                                 place_label="县住房和城乡建设局", addressee_unit=u.housing),
-        Placement.objects.create(kind=QRKind.TOWNSHIP, division=county.hamlet_a,
-                                 place_label="老屋场党小组", addressee_unit=u.town_a),
-        Placement.objects.create(kind=QRKind.TOWNSHIP, division=county.village_b,
-                                 place_label="荷花村便民服务站", addressee_unit=u.town_b),
+        Placement.objects.create(
+            kind=QRKind.BUREAU,
+            division=county.county,
+            place_unit=u.housing,
+            place_label="县住房和城乡建设局",
+            addressee_unit=u.housing,
+        ),
+        Placement.objects.create(
+            kind=QRKind.TOWNSHIP,
+            division=county.hamlet_a,
+            place_label="老屋场党小组",
+            addressee_unit=u.town_a,
+        ),
+        Placement.objects.create(
+            kind=QRKind.TOWNSHIP,
+            division=county.village_b,
+            place_label="荷花村便民服务站",
+            addressee_unit=u.town_b,
+        ),
     ]
 
 

@@ -22,7 +22,7 @@ class Command(BaseCommand):
             stale = self._stale_pks(model, fields, current)
             for start in range(0, len(stale), 500):
                 with transaction.atomic():
-                    objs = list(model.objects.filter(pk__in=stale[start:start + 500]))
+                    objs = list(model.objects.filter(pk__in=stale[start : start + 500]))
                     model.objects.bulk_update(objs, fields)  # saving re-encrypts with `current`
                 total += len(objs)
         self.stdout.write(f"已用密钥 {current} 重新加密 {total} 条记录。")
@@ -33,9 +33,11 @@ class Command(BaseCommand):
         from django.db import connection
 
         table = model._meta.db_table
-        cols = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column)
-                         for f in fields)
+        cols = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT id, {cols} FROM {connection.ops.quote_name(table)}")
-            return [row[0] for row in cursor.fetchall()
-                    if any(v and key_id_of(v) != current for v in row[1:])]
+            return [
+                row[0]
+                for row in cursor.fetchall()
+                if any(v and key_id_of(v) != current for v in row[1:])
+            ]

@@ -19,11 +19,23 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         bind = f"{options['host']}:{options['port']}"
         procs = {
-            "web": [sys.executable, "-m", "gunicorn", "mashang.wsgi:application",
-                    "--bind", bind, "--workers", str(options["workers"]),
-                    "--access-logfile", "-", "--graceful-timeout", "10",
-                    # printing a whole county's posters takes a while
-                    "--timeout", os.environ.get("WEB_TIMEOUT", "120")],
+            "web": [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "mashang.wsgi:application",
+                "--bind",
+                bind,
+                "--workers",
+                str(options["workers"]),
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "10",
+                # printing a whole county's posters takes a while
+                "--timeout",
+                os.environ.get("WEB_TIMEOUT", "120"),
+            ],
         }
         if "worker" in get_commands():
             procs["worker"] = [sys.executable, "manage.py", "worker"]

@@ -11,8 +11,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--logins", action="store_true", help="print the demo logins")
-        parser.add_argument("--if-demo", action="store_true",
-                            help="outside demo mode, do nothing instead of failing (make run)")
+        parser.add_argument(
+            "--if-demo",
+            action="store_true",
+            help="outside demo mode, do nothing instead of failing (make run)",
+        )
 
     def handle(self, *args, **options):
         if not settings.DEMO_MODE:

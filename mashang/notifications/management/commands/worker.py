@@ -11,8 +11,10 @@ PURGE_EVERY = 600  # seconds between sweeps of unconfirmed drafts
 
 
 class Command(BaseCommand):
-    help = ("Background worker: delivers queued messages and purges unconfirmed drafts. "
-            "--once runs a single pass.")
+    help = (
+        "Background worker: delivers queued messages and purges unconfirmed drafts. "
+        "--once runs a single pass."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true")

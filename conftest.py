@@ -20,6 +20,16 @@ def _fast_passwords(settings):
     settings.CSRF_COOKIE_SECURE = False
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Rate-limit counters live in the cache: each test starts with none. The database cache
+    is rolled back with each test; Redis (test DB index) is flushed here."""
+    if settings.REDIS_URL:
+        from django.core.cache import cache
+
+        cache.clear()
+
+
 @pytest.fixture
 def county(db):
     """A small county with one named person per role (see mashang.testing)."""

@@ -50,7 +50,7 @@ class DraftIn(Schema):
     draft: str
 
 
-ERRORS = {400: ErrorOut, 404: ErrorOut, 410: ErrorOut, 429: ErrorOut}
+ERRORS = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 410: ErrorOut, 429: ErrorOut}
 
 
 def _placement(code: str) -> Placement:
@@ -103,6 +103,13 @@ def create_appeal(request, payload: Form[AppealIn], photos: File[list[UploadedFi
         raise _invalid(exc) from exc
     except RateLimited as exc:
         raise ApiError(429, "rate_limited", exc.message) from exc
+    if result.replayed:
+        # Reveal nothing about an earlier submission to whoever replays its token.
+        raise ApiError(
+            409,
+            "duplicate",
+            "此 client_token 已经提交过；如在等待验证码，请直接调用 /appeals/confirm",
+        )
     if result.appeal is not None:
         return Status(201, _filed(result))
     phone = result.draft.reporter_phone

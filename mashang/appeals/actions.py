@@ -13,6 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from mashang.core.crypto import secret_digest
 from mashang.directory.choices import UnitKind
 from mashang.directory.models import Unit
 from mashang.notifications.outbox import queue_sms, queue_unit_message
@@ -284,7 +285,8 @@ def reply_appeal(
     appeal.result_text = result
     appeal.completed_at = timezone.now()
     appeal.waiting_citizen = False
-    appeal.rating_token = secrets.token_urlsafe(16)
+    raw_token = secrets.token_urlsafe(16)
+    appeal.rating_token = secret_digest(raw_token)  # the link carries the token, we keep a digest
     appeal.save()
     for photo in photos:
         AppealPhoto.objects.create(
@@ -296,7 +298,7 @@ def reply_appeal(
             stage=AppealPhoto.STAGE_REPLY,
         )
     _event(appeal, EventKind.REPLY, acting_user, old, public_text=f"办理结果：{result}"[:300])
-    link = settings.SITE_URL + reverse("rate_appeal", args=[appeal.rating_token])
+    link = settings.SITE_URL + reverse("rate_appeal", args=[raw_token])
     _sms(appeal, "appeal_replied", link=link)
     return appeal
 

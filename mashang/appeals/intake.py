@@ -156,6 +156,7 @@ class IntakeResult:
     appeal: Appeal | None = None
     query_code: str | None = None  # shown once on the receipt; only its digest is stored
     sms_code: str | None = None  # returned only so the embedded demo can show it
+    replayed: bool = False  # the token was seen before: the caller decides what to reveal
 
 
 def start_intake(
@@ -164,7 +165,7 @@ def start_intake(
     """Save a draft (idempotent on `token`) and send the SMS code, or file at once if anonymous."""
     existing = IntakeDraft.objects.filter(token=token).select_related("appeal").first()
     if existing is not None:
-        return IntakeResult(draft=existing, appeal=existing.appeal)
+        return IntakeResult(draft=existing, appeal=existing.appeal, replayed=True)
     ip_key = ip or "unknown"
     if data.needs_phone:
         phone_key = blind_index(data.phone)
@@ -205,7 +206,7 @@ def start_intake(
         existing = IntakeDraft.objects.filter(token=token).select_related("appeal").first()
         if existing is None:
             raise
-        return IntakeResult(draft=existing, appeal=existing.appeal)
+        return IntakeResult(draft=existing, appeal=existing.appeal, replayed=True)
     return IntakeResult(draft=draft, sms_code=code)
 
 
@@ -224,10 +225,18 @@ def resend_intake_code(draft: IntakeDraft, *, ip: str | None) -> str:
 
 
 def _new_code(
-    purpose: str, phone_key: str, phone: str, *, draft=None, ip: str, resend: bool = False
+    purpose: str,
+    phone_key: str,
+    phone: str,
+    *,
+    draft=None,
+    ip: str,
+    resend: bool = False,
+    send: bool = True,
 ) -> str:
     """Queue a fresh code. Limits: 5 an hour and 10 a day per phone, 30 an hour per IP,
-    and a minute between a code and its resend."""
+    and a minute between a code and its resend. `send=False` stores a code nobody receives,
+    so an unknown phone behaves exactly like a known one."""
     rules = [
         (f"code:phone:{phone_key}:h", 5, 3600),
         (f"code:phone:{phone_key}:d", 10, 86400),
@@ -251,7 +260,8 @@ def _new_code(
         code_digest=secret_digest(code),
         expires_at=now + CODE_TTL,
     )
-    queue_sms(phone, "sms_code", {"code": code})
+    if send:
+        queue_sms(phone, "sms_code", {"code": code})
     return code
 
 
@@ -292,6 +302,32 @@ def _use_code(purpose, phone_key, entered, draft) -> str | None:
         return f"验证码不正确，还可以再试{left}次"
     SmsCode.objects.filter(pk=sms.pk).update(used_at=now)
     return None
+
+
+QUERY_MAX_FAILURES = 10
+QUERY_LOCK = timedelta(hours=1)
+
+
+def check_query_code(number: str, entered: str) -> Appeal | None:
+    """The appeal if the query code is right. Wrong guesses are counted on the appeal itself
+    (not in the cache, not per IP): after ten, the appeal refuses every code for an hour."""
+    with transaction.atomic():
+        appeal = Appeal.objects.select_for_update().filter(number=number).first()
+        if appeal is None:
+            return None
+        now = timezone.now()
+        if appeal.query_locked_until and appeal.query_locked_until > now:
+            raise RateLimited("查询码输错次数过多，请一小时后再试。")
+        if digests_match(entered, appeal.query_code_digest):
+            if appeal.query_failures:
+                Appeal.objects.filter(pk=appeal.pk).update(query_failures=0)
+            return appeal
+        failures = appeal.query_failures + 1
+        locked = now + QUERY_LOCK if failures >= QUERY_MAX_FAILURES else None
+        Appeal.objects.filter(pk=appeal.pk).update(
+            query_failures=0 if locked else failures, query_locked_until=locked
+        )
+        return None
 
 
 def confirm_intake(draft: IntakeDraft, entered_code: str) -> IntakeResult:

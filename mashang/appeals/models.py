@@ -107,7 +107,9 @@ class Appeal(models.Model):
     waiting_citizen = models.BooleanField("等待群众补充", default=False)
     bad_rating_at = models.DateTimeField("差评时间", null=True, blank=True)
     bad_rating_contacted_at = models.DateTimeField("差评联系时间", null=True, blank=True)
-    rating_token = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    rating_token = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    query_failures = models.PositiveSmallIntegerField(default=0, editable=False)
+    query_locked_until = models.DateTimeField(null=True, blank=True, editable=False)
     submission_token = models.CharField(
         max_length=64, unique=True, null=True, blank=True, editable=False
     )

@@ -4,12 +4,13 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from mashang.core.access import public_view
 from mashang.core.audit import client_ip
-from mashang.core.crypto import blind_index, digests_match
+from mashang.core.crypto import blind_index, secret_digest
 from mashang.core.ratelimit import RateLimited, check
 from mashang.qrcodes.actions import record_scan
 from mashang.qrcodes.choices import QRKind
@@ -107,6 +108,10 @@ def scan(request, token: str):
         except RateLimited as exc:
             errors = {"form": exc.message}
         else:
+            if result.replayed and not _owns_draft(request.session, result.draft.token):
+                # A token seen before, from another browser: say so, reveal nothing.
+                return render(request, "appeals/already_filed.html", status=409)
+            _own_draft(request.session, result.draft.token)
             if result.appeal is not None:
                 return _to_receipt(request, result)
             if result.sms_code and settings.DEMO_MODE:
@@ -129,6 +134,20 @@ def scan(request, token: str):
     )
 
 
+SESSION_DRAFTS = "own_drafts"
+
+
+def _own_draft(session, token: str) -> None:
+    """Only the browser that typed a draft may confirm it and see its receipt."""
+    owned = session.get(SESSION_DRAFTS, [])
+    if token not in owned:
+        session[SESSION_DRAFTS] = (owned + [token])[-20:]
+
+
+def _owns_draft(session, token: str) -> bool:
+    return token in session.get(SESSION_DRAFTS, [])
+
+
 def _to_receipt(request, result):
     appeal = result.appeal
     remember_tracked(request.session, appeal)
@@ -142,6 +161,8 @@ def _to_receipt(request, result):
 @public_view
 @require_http_methods(["GET", "POST"])
 def verify(request, token: str, draft: str):
+    if not _owns_draft(request.session, draft):
+        raise Http404("没有找到待提交的诉求")
     draft_obj = get_object_or_404(
         IntakeDraft.objects.select_related("placement", "appeal"),
         token=draft,
@@ -185,7 +206,11 @@ def verify(request, token: str, draft: str):
 @public_view
 def receipt(request, number: str):
     appeal = get_appeal_for_citizen(request.session, number)
-    query_code = request.session.get(SESSION_RECEIPTS, {}).get(number)
+    # Shown once, then gone from the session: the citizen keeps it (and the SMS has it).
+    receipts = request.session.get(SESSION_RECEIPTS, {})
+    query_code = receipts.pop(number, None)
+    if query_code:
+        request.session[SESSION_RECEIPTS] = receipts
     return render(request, "appeals/receipt.html", {"appeal": appeal, "query_code": query_code})
 
 
@@ -220,15 +245,13 @@ def track(request):
                 [(f"track:ip:{ip}", 30, 3600), (f"track:no:{values['number']}", 10, 3600)],
                 "查询太频繁了，请一小时后再试。",
             )
-            appeal = Appeal.objects.filter(number=values["number"]).first()
             if not values["number"]:
                 errors["number"] = "请填写受理编号"
             if not values["query_code"]:
                 errors["query_code"] = "请填写查询码"
             if not errors:
-                if appeal is None or not digests_match(
-                    values["query_code"], appeal.query_code_digest
-                ):
+                appeal = intake.check_query_code(values["number"], values["query_code"])
+                if appeal is None:
                     errors["query_code"] = "受理编号或查询码不正确，请核对短信中的编号和查询码"
                 else:
                     remember_tracked(request.session, appeal)
@@ -251,17 +274,15 @@ def _track_send_code(request, raw_phone: str, ip: str):
     if problem:
         raise intake.IntakeError({"phone": problem})
     phone_key = blind_index(phone)
-    # Same answer whether or not the phone has appeals: nobody learns who filed what.
-    if Appeal.objects.filter(phone_index=phone_key).exists():
-        with transaction.atomic():
-            code = intake._new_code(SmsCode.PURPOSE_TRACK, phone_key, phone, ip=ip, resend=True)
-        if settings.DEMO_MODE:
-            request.session["demo_sms_code"] = code
-    else:
-        check(
-            [(f"code:gap:{SmsCode.PURPOSE_TRACK}:{phone_key}", 1, 60), (f"code:ip:{ip}", 30, 3600)],
-            intake.RATE_CODE,
+    # Same limits, same rows, same answers whether or not the phone has appeals: only an
+    # SMS is not sent to a phone that filed nothing, so nobody learns who filed what.
+    known = Appeal.objects.filter(phone_index=phone_key).exists()
+    with transaction.atomic():
+        code = intake._new_code(
+            SmsCode.PURPOSE_TRACK, phone_key, phone, ip=ip, resend=True, send=known
         )
+    if settings.DEMO_MODE and known:
+        request.session["demo_sms_code"] = code
     request.session["track_phone_pending"] = phone_key
     request.session["track_phone_masked"] = phone[:3] + "****" + phone[-4:]
     return redirect("track_phone_verify")
@@ -353,7 +374,7 @@ def _citizen_post(request, appeal) -> dict[str, str]:
 @public_view
 def rate_appeal(request, token: str):
     """The link in the result SMS: it proves the right to see and rate this appeal."""
-    appeal = Appeal.objects.filter(rating_token=token).exclude(rating_token="").first()
+    appeal = Appeal.objects.filter(rating_token=secret_digest(token[:64])).first()
     if appeal is None:
         return render(request, "core/404.html", status=404)
     remember_tracked(request.session, appeal)

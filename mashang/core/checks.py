@@ -16,3 +16,22 @@ def encryption_keys_configured(app_configs, **kwargs):
                 Error(f"{name} is not set", hint="See README: Settings.", id="mashang.E001")
             )
     return errors
+
+
+@register(deploy=True)
+def sms_backend_is_real(app_configs, **kwargs):
+    """console and file backends write phones and codes in clear: not for production."""
+    from django.core.checks import Warning
+
+    if settings.DEMO_MODE:
+        return []
+    backend = os.environ.get("SMS_BACKEND", "console")
+    if backend in ("console", "file"):
+        return [
+            Warning(
+                f"SMS_BACKEND={backend} writes phone numbers and codes in clear",
+                hint="Set SMS_BACKEND=http and SMS_HTTP_URL.",
+                id="mashang.W001",
+            )
+        ]
+    return []

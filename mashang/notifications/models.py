@@ -19,7 +19,9 @@ class Message(models.Model):
     to_phone = EncryptedTextField("接收号码", blank=True)
     template = models.CharField("模板", max_length=40)
     body = EncryptedTextField("内容")
-    params = models.JSONField("参数", default=dict, blank=True)
+    params = models.JSONField("参数（不含验证码等机密）", default=dict, blank=True)
+    # All parameters, codes included, for gateways that fill a template themselves.
+    send_params = EncryptedTextField(blank=True)
     status = models.CharField(
         "状态", max_length=10, choices=MessageStatus.choices, default=MessageStatus.CREATED
     )

@@ -1,5 +1,6 @@
 """Queue messages inside the caller's transaction; the worker delivers them."""
 
+import json
 import re
 from datetime import timedelta
 
@@ -24,12 +25,13 @@ def render(key: str, params: dict) -> str:
 def queue_sms(phone: str, template: str, params: dict, *, appeal=None) -> Message:
     """Write an SMS row; call inside the transaction of the change that causes it."""
     # Secrets (codes) are in the body only, which is encrypted; params keep nothing secret.
-    public_params = {k: v for k, v in params.items() if k not in {"code", "query_code"}}
+    public_params = {k: v for k, v in params.items() if k not in {"code", "query_code", "link"}}
     return Message.objects.create(
         to_phone=phone,
         template=template,
         body=render(template, params),
         params=public_params,
+        send_params=json.dumps(params, ensure_ascii=False),
         appeal=appeal,
     )
 

@@ -69,11 +69,18 @@ def test_unknown_and_retired_codes(client, codes, people):  # noqa: F811
     assert response.status_code == 410 and response.json()["message"] == "此码已停用"
 
 
-def test_a_retry_with_the_same_client_token_files_once(client, codes):  # noqa: F811
-    first = client.post(URL, form(codes.bureau)).json()
-    second = client.post(URL, form(codes.bureau)).json()
-    assert first["draft"] == second["draft"]
+def test_a_retry_with_the_same_client_token_files_once_and_reveals_nothing(client, codes):  # noqa: F811
+    first = client.post(URL, form(codes.bureau))
+    second = client.post(URL, form(codes.bureau, phone="13911112222"))
+    assert first.status_code == 202 and second.status_code == 409
+    assert second.json()["code"] == "duplicate" and "8000" not in second.content.decode()
     assert IntakeDraft.objects.count() == 1
+    confirm = client.post(
+        f"{URL}/confirm",
+        {"draft": "api-1", "sms_code": last_code()},
+        content_type="application/json",
+    )
+    assert confirm.status_code == 201
 
 
 def test_a_wrong_type_is_a_400_in_the_common_shape(client, codes):  # noqa: F811

@@ -1,17 +1,9 @@
-import pytest
 from django.core.management import call_command
 
 from mashang.api.models import ApiToken
 from mashang.appeals.choices import AppealStatus
 from mashang.appeals.tests.conftest import codes, file  # noqa: F401 - fixtures
 from mashang.core.models import AuditLog
-
-
-@pytest.fixture(autouse=True)
-def _cache(db):
-    from django.core.cache import cache
-
-    cache.clear()
 
 
 def bearer(user) -> dict:

@@ -41,13 +41,6 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits(db):
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 def jpeg(width=64, height=48, exif=None, name="photo.jpg") -> SimpleUploadedFile:
     buf = io.BytesIO()
     kwargs = {"exif": exif} if exif is not None else {}

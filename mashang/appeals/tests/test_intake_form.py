@@ -168,6 +168,29 @@ def test_phone_numbers_accept_spaces_dashes_and_country_code(client, codes):
     assert appeal.phone_index == blind_index("13800138000")
 
 
+def test_a_replayed_form_token_from_another_browser_reveals_nothing(client, codes):
+    appeal = file_appeal(
+        client, codes.discipline, type="accusation", content="某干部收受红包，请查处此事。"
+    )
+    stranger = client.__class__()
+    response = submit(stranger, codes.bureau)  # same form_token "tok-1"
+    assert response.status_code == 409
+    assert "已经提交过" in response.content.decode()
+    assert appeal.number not in response.content.decode()
+    assert stranger.get(reverse("track_detail", args=[appeal.number])).status_code == 404
+    draft = IntakeDraft.objects.get()
+    verify_url = reverse("intake_verify", args=[codes.discipline.token, draft.token])
+    assert stranger.get(verify_url).status_code == 404
+
+
+def test_the_query_code_is_shown_once_and_not_kept_in_the_session(client, codes):
+    appeal = file_appeal(client, codes.bureau)
+    url = reverse("appeal_receipt", args=[appeal.number])
+    assert 'id="query-code"' in client.get(url).content.decode()
+    assert 'id="query-code"' not in client.get(url).content.decode()
+    assert not client.session.get("receipts")
+
+
 def test_a_double_submit_files_one_appeal(client, codes):
     first = submit(client, codes.bureau)
     second = submit(client, codes.bureau)

@@ -51,9 +51,6 @@ MATRIX = {
 
 @pytest.fixture
 def world(county, people, codes, file):
-    from django.core.cache import cache
-
-    cache.clear()
     a = file()
     actions.dispatch_appeal(a, county.units.housing, acting_user=people.dispatcher)
     b = file(codes.township, content="水渠堵塞，田里的水排不出去，请帮忙疏通。")

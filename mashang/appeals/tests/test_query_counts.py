@@ -9,13 +9,6 @@ from mashang.appeals import actions
 from mashang.testing import PASSWORD
 
 
-@pytest.fixture(autouse=True)
-def _cache(db):
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 def count_queries(client, url, params=None) -> int:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url, params or {})

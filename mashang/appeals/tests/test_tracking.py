@@ -79,4 +79,5 @@ def test_an_unknown_phone_gets_the_same_answer_and_no_sms(client, codes):
     page = client.get(response.url).content.decode()
     assert "如果 137****0000 提交过诉求" in page
     assert Message.objects.count() == before
-    assert "请先获取短信验证码" in client.post(response.url, {"code": "123456"}).content.decode()
+    wrong = client.post(response.url, {"code": "000000"}).content.decode()
+    assert "验证码不正确，还可以再试4次" in wrong  # the same words a real filer would see

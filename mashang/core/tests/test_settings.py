@@ -17,6 +17,8 @@ NOT_IN_PRODUCTION = {
     "FIELD_ENCRYPTION_KEYS",
     "BLIND_INDEX_KEY",
     "SECURE",
+    "SMS_BACKEND",
+    "SMS_HTTP_URL",
 }
 
 
@@ -46,6 +48,8 @@ PRODUCTION = {
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "FIELD_ENCRYPTION_KEYS": "k2026:" + "ab" * 16,
     "BLIND_INDEX_KEY": "cd" * 32,
+    "SMS_BACKEND": "http",
+    "SMS_HTTP_URL": "https://sms-gateway.example.gov.cn/send",
 }
 
 
@@ -60,6 +64,11 @@ def test_deploy_check_fails_without_encryption_keys():
     result = run_manage("check", "--deploy", env_extra=env)
     assert result.returncode != 0
     assert "BLIND_INDEX_KEY is not set" in result.stderr
+
+
+def test_deploy_check_warns_about_a_clear_text_sms_backend():
+    result = run_manage("check", "--deploy", env_extra={**PRODUCTION, "SMS_BACKEND": "console"})
+    assert "mashang.W001" in result.stdout + result.stderr
 
 
 def test_production_without_secret_key_refuses_to_start():

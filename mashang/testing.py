@@ -55,8 +55,11 @@ def make_county() -> SimpleNamespace:
             username=username, password=PASSWORD, role=role, unit=unit_, full_name=full_name
         )
 
+    admin = person("t_admin", Role.ADMIN, units.centre, "管理员")
+    admin.is_superuser = True  # the system administrator of the county (as in the demo)
+    admin.save()
     people = SimpleNamespace(
-        admin=person("t_admin", Role.ADMIN, units.centre, "管理员"),
+        admin=admin,
         dispatcher=person("t_dispatcher", Role.DISPATCHER, units.dispatch, "分拨员甲"),
         handler_a=person("t_handler_a", Role.HANDLER, units.housing, "住建承办人"),
         handler_b=person("t_handler_b", Role.HANDLER, units.water, "水利承办人"),

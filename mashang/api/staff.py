@@ -199,7 +199,7 @@ def _run(name: str, appeal: Appeal, body: ActionIn, user):
     if name == "invalidate":
         return actions.invalidate_appeal(appeal, body.reason, acting_user=user)
     if name == "merge":
-        original = Appeal.objects.filter(pk=body.original_id or 0).first()
+        original = appeals_for(user).filter(pk=body.original_id or 0).first()
         if original is None:
             raise ApiError(400, "invalid", "请指定原诉求", {"original_id": "不存在"})
         return actions.merge_appeal(appeal, original, acting_user=user)

@@ -32,6 +32,8 @@ from .photos import CleanPhoto
 from .queries import appeals_for
 from .workflow import TransitionError, authorize
 
+CITIZEN_INFO_PER_DAY = 10
+CITIZEN_PHOTOS_MAX = 24
 MAX_EXTENSION = timedelta(days=7)  # ≈ 5 working days until the working calendar lands
 FINAL = {
     AppealStatus.INVALID,
@@ -156,9 +158,12 @@ def return_appeal(appeal: Appeal, reason: str, *, acting_user) -> Appeal:
     reason = _text(reason, "退回理由", 4, 300)
     old = appeal.status
     Assignment.objects.filter(appeal=appeal, active=True).update(active=False)
+    _cancel_open_extensions(appeal, acting_user, "承办单位已退回")
     appeal.status = t.target
     appeal.lead_unit = None
     appeal.accepted_at = None
+    appeal.extended_until = None
+    appeal.waiting_citizen = False
     appeal.return_count += 1
     appeal.save()
     _event(
@@ -167,11 +172,28 @@ def return_appeal(appeal: Appeal, reason: str, *, acting_user) -> Appeal:
     return appeal
 
 
+OPEN_EXTENSIONS = [ExtensionStatus.LEADER, ExtensionStatus.PENDING]
+
+
+def _cancel_open_extensions(appeal, user, why: str) -> None:
+    appeal.extensions.filter(status__in=OPEN_EXTENSIONS).update(
+        status=ExtensionStatus.REFUSED,
+        decided_by=user,
+        decided_at=timezone.now(),
+        decision_note=why,
+    )
+
+
 @transaction.atomic
 def request_extension(appeal: Appeal, reason: str, new_due, *, acting_user) -> ExtensionRequest:
     """One extension per appeal, of at most about five working days; the desk decides."""
     appeal, _t = _lock(appeal, "request_extension", acting_user)
-    if appeal.extensions.exclude(status=ExtensionStatus.REFUSED).exists():
+    # Once per dispatch: a unit that inherits an appeal after a return may ask for its own.
+    if (
+        appeal.extensions.exclude(status=ExtensionStatus.REFUSED)
+        .filter(requested_at__gte=appeal.dispatched_at)
+        .exists()
+    ):
         raise TransitionError("每件诉求只能延期一次。")
     reason = _text(reason, "延期理由", 4, 300)
     now = timezone.now()
@@ -286,7 +308,10 @@ def reply_appeal(
     appeal.completed_at = timezone.now()
     appeal.waiting_citizen = False
     raw_token = secrets.token_urlsafe(16)
-    appeal.rating_token = secret_digest(raw_token)  # the link carries the token, we keep a digest
+    appeal.rating_token = secret_digest(raw_token)
+    _cancel_open_extensions(
+        appeal, acting_user, "已办结"
+    )  # the link carries the token, we keep a digest
     appeal.save()
     for photo in photos:
         AppealPhoto.objects.create(
@@ -330,6 +355,15 @@ def record_callback(
     old = appeal.status
     label = Rating(rating).label
     if bad and rehandle:
+        appeal.save()
+        _event(
+            appeal,
+            EventKind.CALLBACK,
+            acting_user,
+            old,
+            note=note,
+            public_text=f"已回访，评价：{label}",
+        )
         _rehandle(appeal, acting_user, old, f"回访{label}，重办：{note}".strip("："))
         return appeal
     appeal.status = AppealStatus.CLOSED
@@ -416,7 +450,7 @@ def merge_appeal(appeal: Appeal, original: Appeal, *, acting_user) -> Appeal:
     appeal, t = _lock(appeal, "merge", acting_user)
     original = appeals_for(acting_user).filter(pk=original.pk).first()
     if original is None or original.pk == appeal.pk:
-        raise TransitionError("请选择另一条可见的诉求作为原诉求。")
+        raise TransitionError("请填写一条您可见的原诉求的受理编号。")
     if original.status in (AppealStatus.MERGED, AppealStatus.INVALID):
         raise TransitionError("原诉求已合并或无效，请选择最初的那一条。")
     old = appeal.status
@@ -485,6 +519,15 @@ def citizen_add_info(appeal: Appeal, text: str, photos: list[CleanPhoto] = ()) -
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
     if appeal.status in FINAL:
         raise TransitionError("这条诉求已经结束，如有新情况请重新提交。")
+    if (
+        AppealEvent.objects.filter(
+            appeal=appeal, kind=EventKind.CITIZEN_INFO, at__gte=timezone.now() - timedelta(days=1)
+        ).count()
+        >= CITIZEN_INFO_PER_DAY
+    ):
+        raise TransitionError(f"每天最多补充{CITIZEN_INFO_PER_DAY}次，请明天再补充。")
+    if appeal.photos.count() + len(photos) > CITIZEN_PHOTOS_MAX:
+        raise TransitionError(f"每件诉求最多{CITIZEN_PHOTOS_MAX}张照片。")
     text = _text(text, "补充内容", 2, 1000)
     for photo in photos:
         AppealPhoto.objects.create(
@@ -521,6 +564,8 @@ def citizen_rate(appeal: Appeal, rating: str, solved: bool) -> Appeal:
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
     if appeal.status != AppealStatus.COMPLETED:
         raise TransitionError("这条诉求现在不能评价。")
+    if appeal.needs_review or (appeal.rated_at and appeal.rated_at >= appeal.completed_at):
+        raise TransitionError("您已经评价过了，效能督查办会跟进。")
     if rating not in Rating.values:
         raise TransitionError("请选择您的满意程度。")
     now = timezone.now()

@@ -138,6 +138,9 @@ def validate_intake(
                 break
     if errors:
         raise IntakeError(errors)
+    if anonymous and type == AppealType.ACCUSATION:
+        # Anonymous means anonymous: nothing that identifies the reporter is kept.
+        name = phone = id_number = ""
     return IntakeData(
         type=type,
         content=content,
@@ -167,12 +170,15 @@ def start_intake(
     if existing is not None:
         return IntakeResult(draft=existing, appeal=existing.appeal, replayed=True)
     ip_key = ip or "unknown"
+    # Every limit is checked before anything is written, photos included.
     if data.needs_phone:
         phone_key = blind_index(data.phone)
         check([(f"file:phone:{phone_key}", 10, 86400), (f"file:ip:{ip_key}", 30, 3600)], RATE_FILE)
+        _code_limits(SmsCode.PURPOSE_INTAKE, phone_key, ip_key, resend=False)
     else:
         phone_key = ""
         check([(f"file:ip:{ip_key}", 30, 3600)], RATE_FILE)
+    saved: list[AppealPhoto] = []
     try:
         with transaction.atomic():
             draft = IntakeDraft.objects.create(
@@ -190,29 +196,51 @@ def start_intake(
                 is_anonymous=not data.needs_phone,
             )
             for photo in data.photos:
-                AppealPhoto.objects.create(
-                    draft=draft,
-                    image=photo.content,
-                    width=photo.width,
-                    height=photo.height,
-                    size=photo.size,
+                saved.append(
+                    AppealPhoto.objects.create(
+                        draft=draft,
+                        image=photo.content,
+                        width=photo.width,
+                        height=photo.height,
+                        size=photo.size,
+                    )
                 )
             if not data.needs_phone:
                 appeal, query_code = _file(draft)
                 return IntakeResult(draft=draft, appeal=appeal, query_code=query_code)
-            code = _new_code(SmsCode.PURPOSE_INTAKE, phone_key, data.phone, draft=draft, ip=ip_key)
+            code = _new_code(
+                SmsCode.PURPOSE_INTAKE, phone_key, data.phone, draft=draft, ip=ip_key, checked=True
+            )
     except IntegrityError:
+        _delete_files(saved)
         # The same token raced in from a double tap: the first one wins.
         existing = IntakeDraft.objects.filter(token=token).select_related("appeal").first()
         if existing is None:
             raise
         return IntakeResult(draft=existing, appeal=existing.appeal, replayed=True)
+    except Exception:
+        _delete_files(saved)  # the rows rolled back: the files must go too
+        raise
     return IntakeResult(draft=draft, sms_code=code)
+
+
+def _delete_files(photos: list[AppealPhoto]) -> None:
+    for photo in photos:
+        photo.image.delete(save=False)
+
+
+DRAFT_TTL = timedelta(days=1)
+
+
+def _check_fresh(draft: IntakeDraft) -> None:
+    if draft.created_at < timezone.now() - DRAFT_TTL:
+        raise IntakeError({"code": "填写已超过一天，请重新扫码提交"})
 
 
 def resend_intake_code(draft: IntakeDraft, *, ip: str | None) -> str:
     if draft.appeal_id:
         raise IntakeError({"code": "此诉求已提交，无需再获取验证码"})
+    _check_fresh(draft)
     with transaction.atomic():
         return _new_code(
             SmsCode.PURPOSE_INTAKE,
@@ -233,20 +261,13 @@ def _new_code(
     ip: str,
     resend: bool = False,
     send: bool = True,
+    checked: bool = False,
 ) -> str:
-    """Queue a fresh code. Limits: 5 an hour and 10 a day per phone, 30 an hour per IP,
-    and a minute between a code and its resend. `send=False` stores a code nobody receives,
-    so an unknown phone behaves exactly like a known one."""
-    rules = [
-        (f"code:phone:{phone_key}:h", 5, 3600),
-        (f"code:phone:{phone_key}:d", 10, 86400),
-        (f"code:ip:{ip}", 30, 3600),
-    ]
-    if resend:
-        rules.insert(0, (f"code:gap:{purpose}:{phone_key}", 1, 60))
-    check(rules, RATE_CODE)
-    if not resend:
-        allow(f"code:gap:{purpose}:{phone_key}", 1, 60)  # start the minute before a resend
+    """Queue a fresh code (limits in `_code_limits`, unless the caller `checked` them).
+    `send=False` stores a code nobody receives, so an unknown phone behaves exactly like a
+    known one."""
+    if not checked:
+        _code_limits(purpose, phone_key, ip, resend=resend)
     code = f"{secrets.randbelow(1_000_000):06d}"
     now = timezone.now()
     # A new code replaces the old ones for the same purpose and phone.
@@ -263,6 +284,20 @@ def _new_code(
     if send:
         queue_sms(phone, "sms_code", {"code": code})
     return code
+
+
+def _code_limits(purpose: str, phone_key: str, ip: str, *, resend: bool) -> None:
+    """5 codes an hour and 10 a day per phone, 30 an hour per IP, a minute before a resend."""
+    rules = [
+        (f"code:phone:{phone_key}:h", 5, 3600),
+        (f"code:phone:{phone_key}:d", 10, 86400),
+        (f"code:ip:{ip}", 30, 3600),
+    ]
+    if resend:
+        rules.insert(0, (f"code:gap:{purpose}:{phone_key}", 1, 60))
+    check(rules, RATE_CODE)
+    if not resend:
+        allow(f"code:gap:{purpose}:{phone_key}", 1, 60)  # start the minute before a resend
 
 
 class CodeError(IntakeError):
@@ -334,6 +369,7 @@ def confirm_intake(draft: IntakeDraft, entered_code: str) -> IntakeResult:
     """File the draft as an appeal once its SMS code checks out (idempotent)."""
     if draft.appeal_id:
         return IntakeResult(draft=draft, appeal=draft.appeal)
+    _check_fresh(draft)
     check_code(SmsCode.PURPOSE_INTAKE, draft.phone_index, entered_code, draft=draft)
     with transaction.atomic():
         draft = IntakeDraft.objects.select_for_update().get(pk=draft.pk)
@@ -343,14 +379,17 @@ def confirm_intake(draft: IntakeDraft, entered_code: str) -> IntakeResult:
     return IntakeResult(draft=draft, appeal=appeal, query_code=query_code)
 
 
-def next_number(year: int) -> str:
+def next_number(year: int, *, accusation: bool = False) -> str:
+    """430422-2026-000123; accusations count on their own (…-J000007), so gaps in the public
+    sequence never reveal that an accusation came in."""
     county = getattr(settings, "COUNTY_CODE", "430422")
-    name = f"appeal:{county}:{year}"
+    series = "J" if accusation else ""
+    name = f"appeal:{county}:{year}{series}"
     with transaction.atomic():
         seq, _ = Sequence.objects.select_for_update().get_or_create(name=name)
         Sequence.objects.filter(pk=seq.pk).update(value=F("value") + 1)
         seq.refresh_from_db(fields=["value"])
-    return f"{county}-{year}-{seq.value:06d}"
+    return f"{county}-{year}-{series}{seq.value:06d}"
 
 
 def _file(draft: IntakeDraft) -> tuple[Appeal, str]:
@@ -360,7 +399,7 @@ def _file(draft: IntakeDraft) -> tuple[Appeal, str]:
     placement = draft.placement
     accusation = draft.type == AppealType.ACCUSATION
     appeal = Appeal.objects.create(
-        number=next_number(timezone.localtime(now).year),
+        number=next_number(timezone.localtime(now).year, accusation=accusation),
         query_code_digest=secret_digest(query_code),
         channel=draft.channel,
         placement=placement,
@@ -400,16 +439,22 @@ def _file(draft: IntakeDraft) -> tuple[Appeal, str]:
     return appeal, query_code
 
 
-def purge_stale_drafts(older_than: timedelta = timedelta(days=1)) -> int:
-    """Drafts never confirmed are deleted with their photos (personal data is not kept)."""
+def purge_stale_drafts(older_than: timedelta = DRAFT_TTL) -> int:
+    """Drafts never confirmed are deleted with their photos (personal data is not kept).
+
+    Each draft is re-read under a lock: one confirmed a moment ago is left alone."""
     cutoff = timezone.now() - older_than
-    stale = IntakeDraft.objects.filter(appeal__isnull=True, created_at__lt=cutoff)
     count = 0
-    for draft in stale:
-        for photo in draft.photos.all():
-            photo.image.delete(save=False)
-            photo.delete()
-        draft.delete()
+    stale = IntakeDraft.objects.filter(appeal__isnull=True, created_at__lt=cutoff)
+    for pk in list(stale.values_list("pk", flat=True)[:1000]):
+        with transaction.atomic():
+            draft = IntakeDraft.objects.select_for_update().filter(pk=pk).first()
+            if draft is None or draft.appeal_id:
+                continue
+            photos = list(AppealPhoto.objects.filter(draft=draft, appeal__isnull=True))
+            AppealPhoto.objects.filter(pk__in=[p.pk for p in photos]).delete()
+            draft.delete()
+            transaction.on_commit(lambda photos=photos: _delete_files(photos))
         count += 1
     return count
 

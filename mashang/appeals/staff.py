@@ -18,7 +18,7 @@ from mashang.qrcodes.choices import QRKind
 
 from . import actions
 from .choices import AppealStatus, AppealType, ExtensionStatus, Rating
-from .models import Appeal, AppealEvent, ExtensionRequest
+from .models import AppealEvent, ExtensionRequest
 from .photos import PhotoError, clean_photo
 from .queries import (
     accusation_count,
@@ -78,7 +78,10 @@ def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at
         "townships": Division.objects.filter(level="township")
         .order_by("code")
         .values_list("code", "name"),
-        "accusations": None if request.user.role == Role.DISCIPLINE else accusation_count(),
+        # Outside the commission, only the desk and supervision know how many there are.
+        "accusations": accusation_count()
+        if request.user.role in (Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR)
+        else None,
         "now": timezone.now(),
     }
     context.update(extra or {})
@@ -283,9 +286,9 @@ def _run(name, appeal, request):
     elif name == "invalidate":
         actions.invalidate_appeal(appeal, p.get("reason", ""), acting_user=user)
     elif name == "merge":
-        original = Appeal.objects.filter(number=p.get("original", "").strip()).first()
-        if original is None:
-            raise TransitionError("请填写原诉求的受理编号。")
+        original = appeals_for(user).filter(number=p.get("original", "").strip()).first()
+        if original is None:  # missing and invisible look the same
+            raise TransitionError("请填写一条您可见的原诉求的受理编号。")
         actions.merge_appeal(appeal, original, acting_user=user)
     elif name == "accept_accusation":
         actions.accept_accusation(appeal, acting_user=user)

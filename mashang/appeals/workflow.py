@@ -37,7 +37,7 @@ TRANSITIONS: dict[str, Transition] = {
     "return": _t({S.DISPATCHED, S.ACCEPTED}, S.PENDING_DISPATCH, UNIT, True, "退回"),
     "request_extension": _t({S.ACCEPTED}, None, UNIT, True, "申请延期"),
     "endorse_extension": _t({S.ACCEPTED}, None, frozenset({Role.UNIT_LEADER}), True, "审核延期"),
-    "decide_extension": _t({S.ACCEPTED, S.COMPLETED}, None, DESK, label="审批延期"),
+    "decide_extension": _t({S.ACCEPTED}, None, DESK, label="审批延期"),
     "ask_citizen": _t({S.ACCEPTED}, None, UNIT, True, "向群众询问"),
     "reply": _t({S.ACCEPTED}, S.COMPLETED, UNIT, True, "办结答复"),
     "callback": _t({S.COMPLETED}, S.CLOSED, SUPERVISION, label="回访"),

@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from mashang.core.audit import audit
+
+from .choices import Role
 from .models import Division, Position, Staff, Unit
 
 
@@ -62,6 +65,42 @@ class StaffAdmin(UserAdmin):
     )
     readonly_fields = ["last_login", "date_joined"]
     actions = ["unlock"]
+
+    def has_change_permission(self, request, obj=None):
+        # The commission's accounts read every accusation: only a superuser may touch them.
+        if obj is not None and obj.role == Role.DISCIPLINE and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        field = super().formfield_for_choice_field(db_field, request, **kwargs)
+        if db_field.name == "role" and not request.user.is_superuser:
+            field.choices = [c for c in field.choices if c[0] != Role.DISCIPLINE]
+        return field
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = set(form.changed_data) & {"role", "unit", "is_active", "password"}
+        if changed or not change:
+            audit(
+                "staff_created" if not change else "staff_changed",
+                actor=request.user,
+                obj=obj,
+                request=request,
+                detail=f"角色={obj.role} 单位={obj.unit_id} 变更={sorted(changed)}",
+            )
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            audit(
+                "staff_password_reset",
+                actor=request.user,
+                request=request,
+                object_type="directory.staff",
+                object_id=str(id),
+            )
+        return response
 
     @admin.action(description="解除所选账号的登录锁定")
     def unlock(self, request, queryset):

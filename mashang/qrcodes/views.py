@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from mashang.core.access import staff_view
@@ -97,6 +98,14 @@ def posters_zip(request):
     )
 
 
+def _back(request):
+    """Back to the list the admin came from; never to another site."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("placement_list")
+
+
 def _managed(request, pk):
     placement = placements_for(request.user).filter(pk=pk).first()
     if placement is None:
@@ -114,7 +123,7 @@ def placement_retire(request, pk: int):
         messages.success(request, f"已停用：{placement}")
     except PlacementError as exc:
         messages.error(request, str(exc))
-    return redirect(request.POST.get("next") or "placement_list")
+    return _back(request)
 
 
 @staff_view(Role.ADMIN)
@@ -126,4 +135,4 @@ def placement_reissue(request, pk: int):
         messages.success(request, f"已换发新码，新手动输入码 {new.manual_code}，请打印张贴。")
     except PlacementError as exc:
         messages.error(request, str(exc))
-    return redirect(request.POST.get("next") or "placement_list")
+    return _back(request)

@@ -286,6 +286,31 @@ def test_a_failure_while_filing_leaves_nothing_half_saved(client, codes, monkeyp
     assert IntakeDraft.objects.get().appeal is None
 
 
+def test_a_draft_older_than_a_day_cannot_be_confirmed(client, codes):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    url = submit(client, codes.bureau).url
+    IntakeDraft.objects.update(created_at=timezone.now() - timedelta(days=2))
+    page = client.post(url, {"code": sms_code_from_outbox()}).content.decode()
+    assert "超过一天" in page and not Appeal.objects.exists()
+
+
+def test_a_refused_submission_leaves_no_photo_on_disk(client, codes, settings):
+    import os
+
+    for i in range(5):
+        submit(client, codes.bureau, form_token=f"p{i}")
+    before = sum(len(files) for _r, _d, files in os.walk(settings.MEDIA_ROOT))
+    response = client.post(
+        codes.bureau.get_absolute_url(), {**GOOD, "form_token": "p-late", "photos": [jpeg()]}
+    )
+    assert "太频繁" in response.content.decode()
+    after = sum(len(files) for _r, _d, files in os.walk(settings.MEDIA_ROOT))
+    assert after == before
+
+
 def test_codes_per_phone_are_rate_limited(client, codes):
     statuses = [submit(client, codes.bureau, form_token=f"t{i}").status_code for i in range(6)]
     assert statuses == [302] * 5 + [400]
@@ -347,7 +372,9 @@ def test_accusation_identity_is_ciphertext_in_the_database(client, codes):
     assert appeal.reporter_name == "张检举"
 
 
-def test_unconfirmed_drafts_are_purged_after_a_day_with_their_photos(client, codes):
+def test_unconfirmed_drafts_are_purged_after_a_day_with_their_photos(
+    client, codes, django_capture_on_commit_callbacks
+):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -359,7 +386,8 @@ def test_unconfirmed_drafts_are_purged_after_a_day_with_their_photos(client, cod
     path = photo.image.path
     assert purge_stale_drafts() == 0
     IntakeDraft.objects.update(created_at=timezone.now() - timedelta(days=2))
-    assert purge_stale_drafts() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert purge_stale_drafts() == 1
     assert not IntakeDraft.objects.exists() and not AppealPhoto.objects.exists()
     import os
 

@@ -452,6 +452,8 @@ def test_merge_refuses_itself_and_accusations(file, people, codes):
 def test_accusations_follow_their_own_road(file, people, codes):
     appeal = file(codes.discipline, type="accusation", content="某干部收受红包，请查处此事。")
     assert appeal.status == S.ACCUSATION_NEW
+    assert re.fullmatch(r"430422-\d{4}-J000001", appeal.number)  # its own series: no gaps
+    assert re.fullmatch(r"430422-\d{4}-000001", file().number)
     for action, kwargs in (
         ("dispatch_appeal", {"lead_unit": codes.bureau.addressee_unit}),
         ("invalidate_appeal", {"reason": "不受理此件"}),
@@ -518,3 +520,64 @@ def test_every_transition_has_a_label_and_a_test_here():
     for name, transition in TRANSITIONS.items():
         assert transition.label
         assert name in source, f"no test mentions transition {name}"
+
+
+# ---- review findings ------------------------------------------------------------------------
+
+
+def test_a_citizen_rates_once_and_cannot_undo_a_bad_verdict(file, people, county):
+    appeal = actions.citizen_rate(completed(file, people, county), Rating.DISSATISFIED, False)
+    with pytest.raises(TransitionError, match="已经评价过"):
+        actions.citizen_rate(appeal, Rating.VERY_SATISFIED, True)
+    appeal.refresh_from_db()
+    assert appeal.status == S.COMPLETED and appeal.needs_review
+
+
+def test_a_return_cancels_the_units_open_extension(file, people, county):
+    appeal = accepted(file, people, county)
+    request = actions.request_extension(
+        appeal, "需要协调", timezone.now() + timedelta(days=3), acting_user=people.leader_a
+    )
+    actions.return_appeal(appeal, "不属于本单位职责", acting_user=people.handler_a)
+    request.refresh_from_db()
+    assert request.status == ExtensionStatus.REFUSED
+    with pytest.raises(TransitionError):
+        actions.decide_extension(request, True, acting_user=people.dispatcher)
+    appeal.refresh_from_db()
+    assert appeal.extended_until is None
+    actions.dispatch_appeal(appeal, county.units.water, acting_user=people.dispatcher)
+    actions.accept_appeal(appeal, acting_user=people.handler_b)
+    own = actions.request_extension(
+        appeal, "新单位需要时间", timezone.now() + timedelta(days=3), acting_user=people.handler_b
+    )
+    assert own.status == ExtensionStatus.LEADER
+
+
+def test_a_rehandling_callback_is_on_the_record(file, people, county):
+    appeal = actions.record_callback(
+        completed(file, people, county),
+        Rating.DISSATISFIED,
+        False,
+        rehandle=True,
+        acting_user=people.supervisor,
+    )
+    kinds = list(AppealEvent.objects.filter(appeal=appeal).values_list("kind", flat=True))
+    assert kinds[-2:] == ["callback", "rehandle"]
+
+
+def test_an_anonymous_accusation_keeps_no_identity(codes):
+    from mashang.appeals import intake
+
+    data = intake.validate_intake(
+        type="accusation",
+        content="某干部收受红包，请查处此事。",
+        anonymous=True,
+        phone="13912345678",
+        name="王五",
+        id_number="43042219800101123X",
+    )
+    assert (data.phone, data.name, data.id_number) == ("", "", "")
+    result = intake.start_intake(codes.discipline, data, token="anon-1", ip="10.0.0.2")
+    appeal = result.appeal
+    assert appeal.reporter_phone == "" and appeal.phone_index == ""
+    assert not Message.objects.filter(appeal=appeal).exists()

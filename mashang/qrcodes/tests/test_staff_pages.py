@@ -86,3 +86,12 @@ def test_only_an_administrator_retires_and_reissues(client, people, walls):
     walls[1].refresh_from_db()
     assert walls[1].replaced_by is not None and walls[1].replaced_by.is_active
     assert AuditLog.objects.filter(action="placement_reissued").count() == 1
+
+
+def test_the_back_link_after_an_action_stays_on_this_site(client, people, walls):
+    login(client, people.admin)
+    response = client.post(
+        reverse("placement_retire", args=[walls[0].pk]),
+        {"reason": "测试", "next": "https://evil.example.com/"},
+    )
+    assert response.url == reverse("placement_list")

@@ -1,0 +1,18 @@
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from .models import DeadlineRule, Holiday
+
+
+@receiver([post_save, post_delete], sender=Holiday)
+def _holidays_changed(sender, **kwargs):
+    from .calendar import clear_cache
+
+    clear_cache()
+
+
+@receiver([post_save, post_delete], sender=DeadlineRule)
+def _rules_changed(sender, **kwargs):
+    from .rules import clear_cache
+
+    clear_cache()

@@ -1,6 +1,7 @@
 """Typed helpers that read settings from the environment and fail loudly on bad values."""
 
 import os
+from datetime import time as dtime
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlparse
 
@@ -85,3 +86,17 @@ def parse_database_url(url: str) -> dict:
     raise EnvError(
         f"DATABASE_URL scheme {scheme!r} is not supported (use sqlite:// or postgres://)"
     )
+
+
+def parse_office_hours(raw: str) -> list[tuple[dtime, dtime]]:
+    """ "08:30-12:00,14:30-17:30" → [(08:30, 12:00), (14:30, 17:30)]; fails loudly."""
+    spans = []
+    for part in raw.split(","):
+        a, _, b = part.strip().partition("-")
+        start, end = dtime.fromisoformat(a.strip()), dtime.fromisoformat(b.strip())
+        if end <= start:
+            raise EnvError(f"OFFICE_HOURS: {part!r} ends before it starts")
+        spans.append((start, end))
+    if not spans:
+        raise EnvError("OFFICE_HOURS is empty")
+    return sorted(spans)

@@ -12,6 +12,7 @@ from mashang.env import (
     envsecret,
     envstr,
     parse_database_url,
+    parse_office_hours,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "mashang.appeals",
     "mashang.notifications",
     "mashang.api",
+    "mashang.deadlines",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +139,10 @@ SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+
+# Office hours for working-time limits; the dispatch desk may work round the clock.
+OFFICE_HOURS = parse_office_hours(envstr("OFFICE_HOURS", "08:30-12:00,14:30-17:30"))
+DESK_24H = envbool("DESK_24H", False)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

@@ -143,6 +143,7 @@ def get_appeal(request, appeal_id: int):
 
 class ActionIn(Schema):
     lead_unit_id: int | None = None
+    urgency: str = "normal"
     co_unit_ids: list[int] = []
     note: str = ""
     reason: str = ""
@@ -170,7 +171,9 @@ def _run(name: str, appeal: Appeal, body: ActionIn, user):
         if lead is None:
             raise ApiError(400, "invalid", "请选择主办单位", {"lead_unit_id": "不存在"})
         co = list(Unit.objects.filter(pk__in=body.co_unit_ids))
-        return actions.dispatch_appeal(appeal, lead, co_units=co, note=body.note, acting_user=user)
+        return actions.dispatch_appeal(
+            appeal, lead, co_units=co, note=body.note, urgency=body.urgency, acting_user=user
+        )
     if name == "accept":
         return actions.accept_appeal(appeal, acting_user=user)
     if name == "return":

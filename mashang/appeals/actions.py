@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mashang.core.crypto import secret_digest
+from mashang.deadlines import clock
 from mashang.directory.choices import UnitKind
 from mashang.directory.models import Unit
 from mashang.notifications.outbox import queue_sms, queue_unit_message
@@ -26,6 +27,7 @@ from .choices import (
     EventKind,
     ExtensionStatus,
     Rating,
+    Urgency,
 )
 from .models import Appeal, AppealEvent, AppealPhoto, Assignment, Callback, ExtensionRequest
 from .photos import CleanPhoto
@@ -34,7 +36,6 @@ from .workflow import TransitionError, authorize
 
 CITIZEN_INFO_PER_DAY = 10
 CITIZEN_PHOTOS_MAX = 24
-MAX_EXTENSION = timedelta(days=7)  # ≈ 5 working days until the working calendar lands
 FINAL = {
     AppealStatus.INVALID,
     AppealStatus.MERGED,
@@ -90,7 +91,13 @@ def _text(value: str, field: str, minimum: int = 2, maximum: int = 2000) -> str:
 
 @transaction.atomic
 def dispatch_appeal(
-    appeal: Appeal, lead_unit: Unit, *, acting_user, co_units=(), note: str = ""
+    appeal: Appeal,
+    lead_unit: Unit,
+    *,
+    acting_user,
+    co_units=(),
+    note: str = "",
+    urgency: str = Urgency.NORMAL,
 ) -> Appeal:
     """Send an appeal to its lead unit (主办) and any co-handling units (协办).
 
@@ -117,6 +124,10 @@ def dispatch_appeal(
     appeal.status = t.target
     appeal.dispatched_at = now
     appeal.designated = appeal.return_count > 0
+    if urgency not in Urgency.values:
+        raise TransitionError("请选择紧急程度。")
+    appeal.urgency = urgency
+    clock.dispatched(appeal, now)
     appeal.save()
     names = "、".join(u.name for u in co_units)
     _event(
@@ -137,6 +148,7 @@ def accept_appeal(appeal: Appeal, *, acting_user) -> Appeal:
     old = appeal.status
     appeal.status = t.target
     appeal.accepted_at = timezone.now()
+    clock.accepted(appeal, appeal.accepted_at)
     appeal.save()
     _event(
         appeal,
@@ -164,7 +176,9 @@ def return_appeal(appeal: Appeal, reason: str, *, acting_user) -> Appeal:
     appeal.accepted_at = None
     appeal.extended_until = None
     appeal.waiting_citizen = False
+    appeal.paused_at = None
     appeal.return_count += 1
+    clock.returned(appeal)
     appeal.save()
     _event(
         appeal, EventKind.RETURN, acting_user, old, note=reason, public_text="正在重新确定承办单位"
@@ -199,7 +213,7 @@ def request_extension(appeal: Appeal, reason: str, new_due, *, acting_user) -> E
     now = timezone.now()
     if new_due is None or new_due <= now:
         raise TransitionError("延期后的期限须晚于现在。")
-    if new_due > now + MAX_EXTENSION:
+    if new_due > clock.extension_limit(appeal, now):
         raise TransitionError("延期不能超过5个工作日。")
     # The unit's rule (安阳 art. 50): a handler's request needs the unit head's approval first.
     first = ExtensionStatus.PENDING if acting_user.role == "unit_leader" else ExtensionStatus.LEADER
@@ -256,7 +270,8 @@ def decide_extension(
     when = timezone.localtime(request.new_due)
     if approve:
         appeal.extended_until = request.new_due
-        appeal.save(update_fields=["extended_until", "updated_at"])
+        clock.extended(appeal, request.new_due)
+        appeal.save()
         _event(
             appeal,
             EventKind.EXTENSION_DECIDED,
@@ -283,7 +298,8 @@ def ask_citizen(appeal: Appeal, question: str, *, acting_user) -> Appeal:
     appeal, _t = _lock(appeal, "ask_citizen", acting_user)
     question = _text(question, "要询问的问题", 4, 300)
     appeal.waiting_citizen = True
-    appeal.save(update_fields=["waiting_citizen", "updated_at"])
+    clock.paused(appeal)
+    appeal.save()
     _event(
         appeal,
         EventKind.ASK_CITIZEN,
@@ -307,6 +323,8 @@ def reply_appeal(
     appeal.result_text = result
     appeal.completed_at = timezone.now()
     appeal.waiting_citizen = False
+    appeal.paused_at = None
+    clock.stop(appeal)
     raw_token = secrets.token_urlsafe(16)
     appeal.rating_token = secret_digest(raw_token)
     _cancel_open_extensions(
@@ -393,6 +411,7 @@ def _rehandle(appeal, user, old, note):
     appeal.completed_at = None
     appeal.closed_at = None
     appeal.needs_review = False
+    clock.rehandled(appeal)
     appeal.save()
     _event(appeal, EventKind.REHANDLE, user, old, note=note, public_text="已安排承办单位重新办理")
     _sms(appeal, "appeal_rehandled")
@@ -407,6 +426,7 @@ def _rate(appeal, rating, solved, now):
     appeal.rated_at = now
     if (rating in BAD_RATINGS) and appeal.is_real_name and appeal.bad_rating_at is None:
         appeal.bad_rating_at = now  # a real-name 差评 is contacted within 1 working day
+        clock.bad_rating(appeal, now)
 
 
 @transaction.atomic
@@ -438,6 +458,7 @@ def invalidate_appeal(appeal: Appeal, reason: str, *, acting_user) -> Appeal:
     appeal.status = t.target
     appeal.public_reason = reason
     appeal.closed_at = timezone.now()
+    clock.stop(appeal)
     appeal.save()
     _event(appeal, EventKind.INVALIDATE, acting_user, old, public_text=f"未予受理：{reason}")
     _sms(appeal, "appeal_invalid", reason=reason[:30])
@@ -457,6 +478,7 @@ def merge_appeal(appeal: Appeal, original: Appeal, *, acting_user) -> Appeal:
     appeal.status = t.target
     appeal.merged_into = original
     appeal.closed_at = timezone.now()
+    clock.stop(appeal)
     if original.result_text:
         progress = "办理结果：" + original.result_text
     else:
@@ -493,6 +515,7 @@ def conclude_accusation(appeal: Appeal, feedback: str, *, acting_user) -> Appeal
     appeal.status = t.target
     appeal.result_text = feedback
     appeal.completed_at = appeal.closed_at = timezone.now()
+    clock.stop(appeal)
     appeal.save()
     public = f"县纪委监委已办结：{feedback}" if appeal.is_real_name else "县纪委监委已办结"
     _event(appeal, EventKind.CONCLUDE_ACCUSATION, acting_user, old, public_text=public[:300])
@@ -540,7 +563,9 @@ def citizen_add_info(appeal: Appeal, text: str, photos: list[CleanPhoto] = ()) -
         )
     answered = appeal.waiting_citizen
     appeal.waiting_citizen = False
-    appeal.save(update_fields=["waiting_citizen", "updated_at"])
+    if answered:
+        clock.resumed(appeal)  # adding information alone restarts nothing
+    appeal.save()
     _event(
         appeal,
         EventKind.CITIZEN_INFO,

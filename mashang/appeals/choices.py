@@ -45,6 +45,9 @@ class EventKind(models.TextChoices):
     ACCEPT_ACCUSATION = "accept_accusation", "纪委受理"
     CONCLUDE_ACCUSATION = "conclude_accusation", "纪委办结"
     BAD_RATING_CONTACT = "bad_rating_contact", "差评联系"
+    OVERDUE = "overdue", "超时"
+    ORDER = "order", "督办"
+    ORDER_ANSWER = "order_answer", "督办答复"
     NOTE = "note", "内部备注"
     CITIZEN_INFO = "citizen_info", "群众补充信息"
     CITIZEN_RATING = "citizen_rating", "群众评价"
@@ -82,3 +85,9 @@ CONTENT_MAX = 2000
 PLACE_MAX = 200
 NAME_MAX = 30
 MAX_PHOTOS = 6
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", "一般"
+    URGENT = "urgent", "紧急"
+    COMPLEX = "complex", "复杂"

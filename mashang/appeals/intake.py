@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from mashang.core.crypto import blind_index, digests_match, secret_digest
 from mashang.core.ratelimit import RateLimited, allow, check
+from mashang.deadlines import clock
 from mashang.notifications.outbox import queue_sms
 from mashang.qrcodes.models import Placement
 
@@ -418,6 +419,8 @@ def _file(draft: IntakeDraft) -> tuple[Appeal, str]:
         received_at=now,
         submission_token=draft.token,
     )
+    clock.received(appeal)
+    appeal.save()
     AppealPhoto.objects.filter(draft=draft).update(appeal=appeal)
     AppealEvent.objects.create(
         appeal=appeal,

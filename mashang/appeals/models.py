@@ -18,6 +18,7 @@ from .choices import (
     Channel,
     ExtensionStatus,
     Rating,
+    Urgency,
 )
 
 ACCUSATION_STATUSES = [
@@ -108,6 +109,22 @@ class Appeal(models.Model):
     bad_rating_at = models.DateTimeField("差评时间", null=True, blank=True)
     bad_rating_contacted_at = models.DateTimeField("差评联系时间", null=True, blank=True)
     rating_token = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Deadlines (mashang.deadlines): each limit's due time, and the one running now.
+    urgency = models.CharField(
+        "紧急程度", max_length=8, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    dispatch_due_at = models.DateTimeField("分拨期限", null=True, blank=True)
+    ack_due_at = models.DateTimeField("受理告知期限", null=True, blank=True)
+    complete_due_at = models.DateTimeField("办结期限", null=True, blank=True)
+    due_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    due_at = models.DateTimeField("当前期限", null=True, blank=True)
+    due_key = models.CharField("当前时限", max_length=24, blank=True)
+    warn_at = models.DateTimeField("预警时间", null=True, blank=True)
+    warned_at = models.DateTimeField("已预警", null=True, blank=True)
+    overdue_at = models.DateTimeField("已超时", null=True, blank=True)
+    paused_at = models.DateTimeField("计时暂停于", null=True, blank=True)
+    bad_rating_due_at = models.DateTimeField("差评联系期限", null=True, blank=True)
+    bad_rating_overdue_at = models.DateTimeField(null=True, blank=True, editable=False)
     query_failures = models.PositiveSmallIntegerField(default=0, editable=False)
     query_locked_until = models.DateTimeField(null=True, blank=True, editable=False)
     submission_token = models.CharField(
@@ -120,7 +137,30 @@ class Appeal(models.Model):
         verbose_name = "诉求"
         verbose_name_plural = "诉求"
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["status", "received_at"])]
+        indexes = [
+            models.Index(fields=["status", "received_at"]),
+            # The sweeps read only what is due: partial indexes keep each pass proportional
+            # to the due items, not to all appeals.
+            models.Index(
+                fields=["warn_at"],
+                name="appeal_warn_pending",
+                condition=models.Q(warned_at__isnull=True, warn_at__isnull=False),
+            ),
+            models.Index(
+                fields=["due_at"],
+                name="appeal_due_pending",
+                condition=models.Q(overdue_at__isnull=True, due_at__isnull=False),
+            ),
+            models.Index(
+                fields=["bad_rating_due_at"],
+                name="appeal_bad_rating_pending",
+                condition=models.Q(
+                    bad_rating_contacted_at__isnull=True,
+                    bad_rating_overdue_at__isnull=True,
+                    bad_rating_due_at__isnull=False,
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number

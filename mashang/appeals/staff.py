@@ -251,7 +251,14 @@ def _run(name, appeal, request):
         if lead is None:
             raise TransitionError("请选择主办单位。")
         co = list(Unit.objects.filter(pk__in=[v for v in p.getlist("co_units") if v.isdigit()]))
-        actions.dispatch_appeal(appeal, lead, co_units=co, note=p.get("note", ""), acting_user=user)
+        actions.dispatch_appeal(
+            appeal,
+            lead,
+            co_units=co,
+            note=p.get("note", ""),
+            urgency=p.get("urgency", "normal"),
+            acting_user=user,
+        )
     elif name == "accept":
         actions.accept_appeal(appeal, acting_user=user)
     elif name == "return":

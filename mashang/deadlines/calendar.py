@@ -131,17 +131,3 @@ def add_working_days(start: datetime, days: int) -> datetime:
             if counted >= days:
                 return datetime.combine(day, office_hours()[-1][1], SHANGHAI)
     raise ValueError("no working day found within three years")
-
-
-def parse_office_hours(raw: str) -> list[tuple[dtime, dtime]]:
-    """ "08:30-12:00,14:30-17:30" → [(08:30, 12:00), (14:30, 17:30)]; fails loudly."""
-    spans = []
-    for part in raw.split(","):
-        a, _, b = part.strip().partition("-")
-        start, end = dtime.fromisoformat(a.strip()), dtime.fromisoformat(b.strip())
-        if end <= start:
-            raise ValueError(f"OFFICE_HOURS: {part!r} ends before it starts")
-        spans.append((start, end))
-    if not spans:
-        raise ValueError("OFFICE_HOURS is empty")
-    return sorted(spans)

@@ -27,6 +27,7 @@ class Message(models.Model):
     )
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     next_attempt_at = models.DateTimeField("下次发送", default=timezone.now)
+    claimed_at = models.DateTimeField("领取时间", null=True, blank=True)
     last_error = models.CharField("最近错误", max_length=255, blank=True)
     created_at = models.DateTimeField("创建时间", default=timezone.now)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)

@@ -5,14 +5,14 @@ import re
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .backends import get_backend
 from .models import Message, MessageStatus, MessageTemplate
 from .templates_default import DEFAULTS
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 20  # with the backoff below: retried for about four hours, as GOV.UK Notify
 PLACEHOLDER = re.compile(r"\(\((\w+)\)\)")
 
 
@@ -51,33 +51,39 @@ def queue_unit_message(unit, template: str, params: dict, *, appeal=None) -> Mes
 
 
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 900))
 
 
-def _claim(limit: int) -> list[Message]:
-    """Take due messages, marking them sending; PostgreSQL skips rows another worker holds."""
-    now = timezone.now()
+LEASE = timedelta(minutes=5)  # a row "sending" longer than this was left by a dead worker
+
+
+def _claim(limit: int, now) -> list[Message]:
+    """Take due messages, marking them sending; PostgreSQL skips rows another worker holds.
+
+    A row left in "sending" by a worker that died is taken again once its lease is over."""
     with transaction.atomic():
         qs = Message.objects.filter(
-            status__in=[MessageStatus.CREATED, MessageStatus.RETRY], next_attempt_at__lte=now
+            Q(status__in=[MessageStatus.CREATED, MessageStatus.RETRY], next_attempt_at__lte=now)
+            | Q(status=MessageStatus.SENDING, claimed_at__lt=now - LEASE)
         ).order_by("next_attempt_at", "id")
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True)
         batch = list(qs[:limit])
         if batch:
             Message.objects.filter(pk__in=[m.pk for m in batch]).update(
-                status=MessageStatus.SENDING, attempts=F("attempts") + 1
+                status=MessageStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now
             )
     for m in batch:
         m.attempts += 1
     return batch
 
 
-def send_due_messages(limit: int = 100, backend=None) -> int:
+def send_due_messages(limit: int = 100, backend=None, now=None) -> int:
     """One pass: deliver what is due. Returns the number delivered."""
     backend = backend or get_backend()
+    now = now or timezone.now()
     delivered = 0
-    for message in _claim(limit):
+    for message in _claim(limit, now):
         try:
             backend.send(message)
         except Exception as exc:  # any failure of the gateway is retried
@@ -85,7 +91,7 @@ def send_due_messages(limit: int = 100, backend=None) -> int:
             Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
                 status=MessageStatus.DEAD if dead else MessageStatus.RETRY,
                 last_error=str(exc)[:255],
-                next_attempt_at=timezone.now() + _backoff(message.attempts),
+                next_attempt_at=now + _backoff(message.attempts),
             )
             continue
         Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(

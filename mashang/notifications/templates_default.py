@@ -20,4 +20,9 @@ DEFAULTS = {
     "accusation_concluded": "【衡南码上办】您的检举控告((number))已办结，可凭查询码查看反馈。",
     "unit_citizen_info": "诉求((number))：群众补充了信息，请查看。",
     "unit_dispatched": "新派单：诉求((number))，请在30分钟内受理。",
+    "deadline_warning": "黄色预警：诉求((number))的((limit))将于((due))到期，请抓紧办理。",
+    "deadline_overdue": "红色预警：诉求((number))的((limit))已于((due))超时((unit))。",
+    "bad_rating_overdue": "实名差评诉求((number))超过1个工作日仍未联系群众，请立即处理。",
+    "order_issued": "督办：诉求((number))，请于((due))前答复。事由：((reason))",
+    "order_overdue": "督办单超期未答复：诉求((number))（第((times))次升级）((unit))。",
 }

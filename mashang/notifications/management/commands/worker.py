@@ -5,15 +5,17 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from mashang.appeals.intake import purge_stale_drafts
+from mashang.deadlines.sweep import run_sweep
 from mashang.notifications.outbox import send_due_messages
 
 PURGE_EVERY = 600  # seconds between sweeps of unconfirmed drafts
+SWEEP_EVERY = 30  # seconds between deadline sweeps
 
 
 class Command(BaseCommand):
     help = (
-        "Background worker: delivers queued messages and purges unconfirmed drafts. "
-        "--once runs a single pass."
+        "Background worker: delivers queued messages, sweeps deadlines (warnings, overdue, "
+        "督办) and purges unconfirmed drafts. --once runs a single pass of each."
     )
 
     def add_arguments(self, parser):
@@ -29,8 +31,13 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-        last_purge = 0.0
+        last_purge = last_sweep = 0.0
         while True:
+            if time.monotonic() - last_sweep > SWEEP_EVERY or options["once"]:
+                swept = run_sweep()
+                last_sweep = time.monotonic()
+                if any(swept.values()):
+                    self.stdout.write(f"worker: 时限巡检 {swept}")
             sent = send_due_messages()
             if sent:
                 self.stdout.write(f"worker: {sent} 条消息已发送")

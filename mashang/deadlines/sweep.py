@@ -1,0 +1,187 @@
+"""One pass of the deadline sweep: yellow at 75 %, red when overdue, escalation, 督办.
+
+Each kind of item is read through a partial index (only what is due), claimed with
+`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, and marked with a conditional UPDATE
+(`… WHERE warned_at IS NULL`): whichever worker marks it first raises the warning, so passes
+are idempotent and several copies may run at once. SQLite runs one copy.
+"""
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from mashang.appeals.models import Appeal, AppealEvent
+from mashang.directory.choices import UnitKind
+from mashang.directory.models import Unit
+from mashang.notifications.outbox import queue_unit_message
+
+from . import calendar
+from .models import OrderStatus, SupervisionOrder
+from .rules import DEFAULTS
+
+LIMIT_LABELS = {
+    "dispatch": "分拨时限",
+    "acknowledge": "受理告知时限",
+    **{k: "办结时限" for k in DEFAULTS if k.startswith("complete_")},
+}
+
+
+def _lockable(qs):
+    if connection.features.has_select_for_update_skip_locked:
+        return qs.select_for_update(skip_locked=True, of=("self",))
+    return qs
+
+
+class _Desks:
+    """The county's dispatch desk, supervision office and discipline commission, read once."""
+
+    def __init__(self):
+        units = {
+            u.kind: u
+            for u in Unit.objects.filter(
+                kind__in=[UnitKind.DISPATCH, UnitKind.SUPERVISION, UnitKind.DISCIPLINE]
+            )
+        }
+        self.dispatch = units.get(UnitKind.DISPATCH)
+        self.supervision = units.get(UnitKind.SUPERVISION)
+        self.discipline = units.get(UnitKind.DISCIPLINE)
+
+    def responsible(self, appeal):
+        if appeal.is_accusation:
+            return self.discipline
+        if appeal.due_key == "dispatch" or appeal.lead_unit_id is None:
+            return self.dispatch
+        return appeal.lead_unit
+
+
+def _when(dt) -> str:
+    return f"{timezone.localtime(dt):%m月%d日%H:%M}"
+
+
+def _claim(qs, flag: str, now, limit: int, handle) -> int:
+    done = 0
+    with transaction.atomic():
+        for item in _lockable(qs)[:limit]:
+            marked = (
+                type(item)
+                .objects.filter(pk=item.pk, **{f"{flag}__isnull": True})
+                .update(**{flag: now})
+            )
+            if marked:  # this worker won the item: raise its warning exactly once
+                handle(item)
+                done += 1
+    return done
+
+
+def run_sweep(now=None, limit: int = 500) -> dict[str, int]:
+    """One pass; returns how many items of each kind it handled."""
+    now = now or timezone.now()
+    desks = _Desks()
+
+    def warn(appeal):
+        unit = desks.responsible(appeal)
+        if unit:
+            queue_unit_message(
+                unit,
+                "deadline_warning",
+                {
+                    "number": appeal.number,
+                    "limit": LIMIT_LABELS.get(appeal.due_key, "时限"),
+                    "due": _when(appeal.due_at),
+                },
+                appeal=appeal,
+            )
+
+    def overdue(appeal):
+        unit = desks.responsible(appeal)
+        label = LIMIT_LABELS.get(appeal.due_key, "时限")
+        AppealEvent.objects.create(
+            appeal=appeal,
+            kind="overdue",
+            new_status=appeal.status,
+            note=f"{label}已超时（期限 {_when(appeal.due_at)}）",
+        )
+        params = {"number": appeal.number, "limit": label, "due": _when(appeal.due_at)}
+        if unit:
+            queue_unit_message(unit, "deadline_overdue", {**params, "unit": ""}, appeal=appeal)
+        # Escalate to supervision, never for accusations (they stay with the commission).
+        if not appeal.is_accusation and desks.supervision:
+            queue_unit_message(
+                desks.supervision,
+                "deadline_overdue",
+                {**params, "unit": f"，承办：{unit.name if unit else '分拨中心'}"},
+                appeal=appeal,
+            )
+
+    def bad_rating(appeal):
+        if desks.supervision:
+            queue_unit_message(
+                desks.supervision, "bad_rating_overdue", {"number": appeal.number}, appeal=appeal
+            )
+
+    base = Appeal.objects.select_related("lead_unit")
+    counts = {
+        "warned": _claim(
+            base.filter(warn_at__isnull=False, warned_at__isnull=True, warn_at__lte=now).order_by(
+                "warn_at"
+            ),
+            "warned_at",
+            now,
+            limit,
+            warn,
+        ),
+        "overdue": _claim(
+            base.filter(due_at__isnull=False, overdue_at__isnull=True, due_at__lte=now).order_by(
+                "due_at"
+            ),
+            "overdue_at",
+            now,
+            limit,
+            overdue,
+        ),
+        "bad_ratings": _claim(
+            base.filter(
+                bad_rating_due_at__isnull=False,
+                bad_rating_contacted_at__isnull=True,
+                bad_rating_overdue_at__isnull=True,
+                bad_rating_due_at__lte=now,
+            ).order_by("bad_rating_due_at"),
+            "bad_rating_overdue_at",
+            now,
+            limit,
+            bad_rating,
+        ),
+        "orders": _escalate_orders(now, limit, desks),
+    }
+    return counts
+
+
+def _escalate_orders(now, limit, desks) -> int:
+    """An unanswered 督办 past its date escalates, and again each working day after."""
+    done = 0
+    with transaction.atomic():
+        qs = (
+            SupervisionOrder.objects.select_related("appeal", "unit")
+            .filter(status=OrderStatus.OPEN, next_escalation_at__lte=now)
+            .order_by("next_escalation_at")
+        )
+        for order in _lockable(qs)[:limit]:
+            nxt = calendar.add_working_days(now, 1)
+            moved = SupervisionOrder.objects.filter(
+                pk=order.pk, status=OrderStatus.OPEN, next_escalation_at=order.next_escalation_at
+            ).update(escalations=F("escalations") + 1, next_escalation_at=nxt)
+            if not moved:
+                continue
+            params = {"number": order.appeal.number, "times": order.escalations + 1}
+            queue_unit_message(
+                order.unit, "order_overdue", {**params, "unit": ""}, appeal=order.appeal
+            )
+            if desks.supervision:
+                queue_unit_message(
+                    desks.supervision,
+                    "order_overdue",
+                    {**params, "unit": f"，承办：{order.unit.name}"},
+                    appeal=order.appeal,
+                )
+            done += 1
+    return done

@@ -59,6 +59,12 @@ class MessageTemplate(models.Model):
     text = models.CharField(
         "短信内容", max_length=300, help_text="用 ((变量)) 表示占位符，单条短信不超过 70 字。"
     )
+    provider_template_id = models.CharField(
+        "短信服务商模板编号",
+        max_length=60,
+        blank=True,
+        help_text="使用 HTTP 短信网关时，服务商审核通过的模板编号；留空则用模板键。",
+    )
 
     class Meta:
         verbose_name = "短信模板"

@@ -30,6 +30,15 @@ def _fresh_cache(settings):
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar_and_rules():
+    """The calendar and the rules cache rows for a minute; a rolled-back test leaves none."""
+    from mashang.deadlines import calendar, rules
+
+    calendar.clear_cache()
+    rules.clear_cache()
+
+
 @pytest.fixture
 def county(db):
     """A small county with one named person per role (see mashang.testing)."""

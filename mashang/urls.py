@@ -5,7 +5,9 @@ from django.urls import include, path
 from mashang.api.api import api
 from mashang.core import views as core_views
 from mashang.core.access import public_view
+from mashang.deadlines import views as deadline_views
 from mashang.directory import views as directory_views
+from mashang.notifications import views as notification_views
 
 admin.site.site_header = "码上办 管理后台"
 admin.site.site_title = "码上办"
@@ -23,6 +25,8 @@ urlpatterns = [
     path("staff/directory/", directory_views.directory_tree, name="directory_tree"),
     path("staff/units/", directory_views.directory_units, name="directory_units"),
     path("staff/qrcodes/", include("mashang.qrcodes.urls")),
+    path("staff/inbox/", notification_views.inbox, name="inbox"),
+    path("staff/efficiency/", deadline_views.efficiency_page, name="efficiency"),
     path("", include("mashang.appeals.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

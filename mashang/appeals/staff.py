@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from mashang.core.access import staff_view
 from mashang.core.nav import nav_for
+from mashang.deadlines.actions import answer_order, issue_order
 from mashang.directory.choices import Role, UnitKind
 from mashang.directory.models import Division, Unit
 from mashang.qrcodes.choices import QRKind
@@ -198,6 +199,18 @@ def appeal_detail(request, pk: int):
         and not appeal.bad_rating_contacted_at
     ):
         can.add("bad_rating_contact")
+    orders = list(appeal.supervision_orders.select_related("unit", "issued_by"))
+    if (
+        user.role in (Role.SUPERVISOR, Role.ADMIN)
+        and appeal.lead_unit_id
+        and not appeal.is_accusation
+    ):
+        can.add("order")
+    if any(o.status == "open" and o.unit_id == user.unit_id for o in orders) and user.role in (
+        Role.HANDLER,
+        Role.UNIT_LEADER,
+    ):
+        can.add("answer_order")
     events = AppealEvent.objects.filter(appeal=appeal).select_related("actor").order_by("at", "id")
     context = {
         "nav": nav_for(user),
@@ -207,6 +220,7 @@ def appeal_detail(request, pk: int):
         "photos": list(appeal.photos.all()),
         "assignments": list(appeal.assignments.filter(active=True).select_related("unit")),
         "extensions": extensions,
+        "orders": orders,
         "ratings": Rating.choices,
         "reporter_visible": user.role
         in (
@@ -301,13 +315,21 @@ def _run(name, appeal, request):
         actions.accept_accusation(appeal, acting_user=user)
     elif name == "conclude_accusation":
         actions.conclude_accusation(appeal, p.get("feedback", ""), acting_user=user)
+    elif name == "order":
+        issue_order(appeal, p.get("reason", ""), due_at=_due(p.get("due_at")), acting_user=user)
+    elif name == "answer_order":
+        order = appeal.supervision_orders.filter(pk=p.get("order") or 0).first()
+        if order is None:
+            raise TransitionError("没有找到这张督办单。")
+        answer_order(order, p.get("answer", ""), acting_user=user)
     elif name == "note":
         actions.add_note(appeal, p.get("text", ""), acting_user=user)
     else:
         raise Http404("没有这个操作")
 
 
-ACTION_NAMES = set(TRANSITIONS) | {"bad_rating_contact"}
+EXTRA_ACTIONS = {"bad_rating_contact": "登记差评联系", "order": "督办", "answer_order": "答复督办"}
+ACTION_NAMES = set(TRANSITIONS) | set(EXTRA_ACTIONS)
 
 
 @staff_view()
@@ -321,7 +343,7 @@ def appeal_action(request, pk: int, action: str):
     except (TransitionError, PhotoError) as exc:
         messages.error(request, str(exc))
     else:
-        label = "登记差评联系" if action == "bad_rating_contact" else TRANSITIONS[action].label
+        label = EXTRA_ACTIONS.get(action) or TRANSITIONS[action].label
         messages.success(request, f"已{label}。")
     return redirect("appeal_detail", pk=appeal.pk)
 

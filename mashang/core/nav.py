@@ -10,6 +10,8 @@ STAFF_NAV = [
     ("discipline_queue", "检举控告"),
     ("callbacks", "回访督查"),
     ("leader_view", "码上找我"),
+    ("inbox", "消息"),
+    ("efficiency", "效能统计"),
     ("directory_tree", "行政区划"),
     ("directory_units", "单位与职务"),
     ("placement_list", "二维码"),

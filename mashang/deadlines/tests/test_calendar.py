@@ -21,13 +21,6 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_calendar():
-    calendar.clear_cache()
-    yield
-    calendar.clear_cache()
-
-
 def test_national_day_2025_is_off_and_its_make_up_days_are_worked():
     assert not any(is_workday(date(2025, 10, d)) for d in range(1, 9))
     assert is_workday(date(2025, 9, 28))  # a Sunday, worked

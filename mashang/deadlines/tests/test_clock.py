@@ -16,14 +16,6 @@ def at(text):
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
-@pytest.fixture(autouse=True)
-def _fresh():
-    from mashang.deadlines import rules
-
-    calendar.clear_cache()
-    rules.clear_cache()
-
-
 def test_receipt_on_a_thursday_evening_is_dispatched_by_friday_morning(file):  # noqa: F811
     appeal = file()
     appeal.received_at = at("2026-11-26T20:15")

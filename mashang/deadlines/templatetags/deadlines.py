@@ -1,0 +1,44 @@
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+
+from mashang.deadlines.sweep import LIMIT_LABELS
+
+register = template.Library()
+
+
+def _span(delta_seconds: float) -> str:
+    minutes = int(abs(delta_seconds) // 60)
+    if minutes < 60:
+        return f"{minutes}分钟"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours}小时"
+    return f"{hours // 24}天"
+
+
+@register.simple_tag
+def due_badge(appeal, now=None):
+    """Green / yellow / red with the time left; colour is never the only cue (适老化)."""
+    if appeal.due_at is None:
+        if appeal.paused_at:
+            return format_html('<span class="due due-paused">暂停计时（等待群众）</span>')
+        return "—"
+    now = now or timezone.now()
+    left = (appeal.due_at - now).total_seconds()
+    label = LIMIT_LABELS.get(appeal.due_key, "时限")
+    when = timezone.localtime(appeal.due_at)
+    if left < 0:
+        css, text = "due-red", f"已超时 {_span(left)}"
+    elif appeal.warn_at and now >= appeal.warn_at:
+        css, text = "due-yellow", f"剩 {_span(left)}（预警）"
+    else:
+        css, text = "due-green", f"剩 {_span(left)}"
+    return format_html(
+        '<span class="due {}" title="{}至 {}">{} · {}</span>',
+        css,
+        label,
+        f"{when:%m-%d %H:%M}",
+        label,
+        text,
+    )

@@ -34,9 +34,11 @@ def _fresh_cache(settings):
 def _fresh_calendar_and_rules():
     """The calendar and the rules cache rows for a minute; a rolled-back test leaves none."""
     from mashang.deadlines import calendar, rules
+    from mashang.notifications import outbox
 
     calendar.clear_cache()
     rules.clear_cache()
+    outbox.clear_cache()
 
 
 @pytest.fixture

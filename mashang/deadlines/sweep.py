@@ -1,9 +1,10 @@
 """One pass of the deadline sweep: yellow at 75 %, red when overdue, escalation, 督办.
 
-Each kind of item is read through a partial index (only what is due), claimed with
-`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL, and marked with a conditional UPDATE
-(`… WHERE warned_at IS NULL`): whichever worker marks it first raises the warning, so passes
-are idempotent and several copies may run at once. SQLite runs one copy.
+Each kind of item is read through a partial index (only what is due), in batches claimed with
+`SELECT … FOR UPDATE SKIP LOCKED` on PostgreSQL and marked with one conditional
+`UPDATE … WHERE warned_at IS NULL RETURNING id`: whichever worker marks a row first raises its
+warning, so passes are idempotent and several copies may run at once (SQLite runs one copy).
+Messages and events of a batch are written with bulk inserts in the batch's transaction.
 """
 
 from django.db import connection, transaction
@@ -13,7 +14,8 @@ from django.utils import timezone
 from mashang.appeals.models import Appeal, AppealEvent
 from mashang.directory.choices import UnitKind
 from mashang.directory.models import Unit
-from mashang.notifications.outbox import queue_unit_message
+from mashang.notifications.models import Message
+from mashang.notifications.outbox import queue_unit_message, unit_message
 
 from . import calendar
 from .models import OrderStatus, SupervisionOrder
@@ -58,80 +60,126 @@ def _when(dt) -> str:
     return f"{timezone.localtime(dt):%m月%d日%H:%M}"
 
 
-def _claim(qs, flag: str, now, limit: int, handle) -> int:
+def _mark(ids: list[int], flag: str, now) -> list[int]:
+    """Set `flag` where it is still empty; returns the ids this worker won.
+
+    One UPDATE … RETURNING per batch (PostgreSQL, and SQLite ≥ 3.35): a row another worker
+    marked first is simply not returned, so nothing is raised twice."""
+    if not ids:
+        return []
+    table = Appeal._meta.db_table
+    column = Appeal._meta.get_field(flag).column
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{table}" SET "{column}" = %s WHERE "id" IN ({marks}) '
+            f'AND "{column}" IS NULL RETURNING "id"',
+            [connection.ops.adapt_datetimefield_value(now), *ids],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _batches(qs, flag: str, now, limit: int, handle) -> int:
+    """Claim due rows in batches of `limit`, each batch one transaction, until none is left.
+
+    A worker killed mid-pass loses only its open batch (rolled back): the next pass redoes it.
+    """
     done = 0
-    with transaction.atomic():
-        for item in _lockable(qs)[:limit]:
-            marked = (
-                type(item)
-                .objects.filter(pk=item.pk, **{f"{flag}__isnull": True})
-                .update(**{flag: now})
-            )
-            if marked:  # this worker won the item: raise its warning exactly once
-                handle(item)
-                done += 1
-    return done
+    while True:
+        with transaction.atomic():
+            ids = list(_lockable(qs).values_list("pk", flat=True)[:limit])
+            won = _mark(ids, flag, now)
+            if won:
+                rows = list(Appeal.objects.filter(pk__in=won).select_related("lead_unit"))
+                handle(rows)
+        done += len(won)
+        if len(ids) < limit:
+            return done
 
 
 def run_sweep(now=None, limit: int = 500) -> dict[str, int]:
-    """One pass; returns how many items of each kind it handled."""
+    """One pass over everything due; returns how many items of each kind it handled."""
     now = now or timezone.now()
     desks = _Desks()
 
-    def warn(appeal):
-        unit = desks.responsible(appeal)
-        if unit:
-            queue_unit_message(
-                unit,
-                "deadline_warning",
-                {
-                    "number": appeal.number,
-                    "limit": LIMIT_LABELS.get(appeal.due_key, "时限"),
-                    "due": _when(appeal.due_at),
-                },
-                appeal=appeal,
-            )
+    def warn(rows):
+        messages = []
+        for appeal in rows:
+            unit = desks.responsible(appeal)
+            if unit:
+                messages.append(
+                    unit_message(
+                        unit,
+                        "deadline_warning",
+                        {
+                            "number": appeal.number,
+                            "limit": LIMIT_LABELS.get(appeal.due_key, "时限"),
+                            "due": _when(appeal.due_at),
+                        },
+                        appeal=appeal,
+                    )
+                )
+        Message.objects.bulk_create(messages)
 
-    def overdue(appeal):
-        unit = desks.responsible(appeal)
-        label = LIMIT_LABELS.get(appeal.due_key, "时限")
-        AppealEvent.objects.create(
-            appeal=appeal,
-            kind="overdue",
-            new_status=appeal.status,
-            note=f"{label}已超时（期限 {_when(appeal.due_at)}）",
-        )
-        params = {"number": appeal.number, "limit": label, "due": _when(appeal.due_at)}
-        if unit:
-            queue_unit_message(unit, "deadline_overdue", {**params, "unit": ""}, appeal=appeal)
-        # Escalate to supervision, never for accusations (they stay with the commission).
-        if not appeal.is_accusation and desks.supervision:
-            queue_unit_message(
-                desks.supervision,
-                "deadline_overdue",
-                {**params, "unit": f"，承办：{unit.name if unit else '分拨中心'}"},
-                appeal=appeal,
+    def overdue(rows):
+        messages, events = [], []
+        for appeal in rows:
+            unit = desks.responsible(appeal)
+            label = LIMIT_LABELS.get(appeal.due_key, "时限")
+            events.append(
+                AppealEvent(
+                    appeal=appeal,
+                    kind="overdue",
+                    new_status=appeal.status,
+                    note=f"{label}已超时（期限 {_when(appeal.due_at)}）",
+                )
             )
+            params = {"number": appeal.number, "limit": label, "due": _when(appeal.due_at)}
+            if unit:
+                messages.append(
+                    unit_message(unit, "deadline_overdue", {**params, "unit": ""}, appeal=appeal)
+                )
+            # Escalate to supervision, never for accusations (they stay with the commission).
+            if not appeal.is_accusation and desks.supervision:
+                who = unit.name if unit else "分拨中心"
+                messages.append(
+                    unit_message(
+                        desks.supervision,
+                        "deadline_overdue",
+                        {**params, "unit": f"，承办：{who}"},
+                        appeal=appeal,
+                    )
+                )
+        AppealEvent.objects.bulk_create(events)
+        Message.objects.bulk_create(messages)
 
-    def bad_rating(appeal):
+    def bad_rating(rows):
         if desks.supervision:
-            queue_unit_message(
-                desks.supervision, "bad_rating_overdue", {"number": appeal.number}, appeal=appeal
+            Message.objects.bulk_create(
+                [
+                    unit_message(
+                        desks.supervision,
+                        "bad_rating_overdue",
+                        {"number": appeal.number},
+                        appeal=appeal,
+                    )
+                    for appeal in rows
+                ]
             )
 
-    base = Appeal.objects.select_related("lead_unit")
-    counts = {
-        "warned": _claim(
-            base.filter(warn_at__isnull=False, warned_at__isnull=True, warn_at__lte=now).order_by(
-                "warn_at"
-            ),
+    appeals = Appeal.objects.all()
+    return {
+        "warned": _batches(
+            appeals.filter(
+                warn_at__isnull=False, warned_at__isnull=True, warn_at__lte=now
+            ).order_by("warn_at"),
             "warned_at",
             now,
             limit,
             warn,
         ),
-        "overdue": _claim(
-            base.filter(due_at__isnull=False, overdue_at__isnull=True, due_at__lte=now).order_by(
+        "overdue": _batches(
+            appeals.filter(due_at__isnull=False, overdue_at__isnull=True, due_at__lte=now).order_by(
                 "due_at"
             ),
             "overdue_at",
@@ -139,8 +187,8 @@ def run_sweep(now=None, limit: int = 500) -> dict[str, int]:
             limit,
             overdue,
         ),
-        "bad_ratings": _claim(
-            base.filter(
+        "bad_ratings": _batches(
+            appeals.filter(
                 bad_rating_due_at__isnull=False,
                 bad_rating_contacted_at__isnull=True,
                 bad_rating_overdue_at__isnull=True,
@@ -153,7 +201,6 @@ def run_sweep(now=None, limit: int = 500) -> dict[str, int]:
         ),
         "orders": _escalate_orders(now, limit, desks),
     }
-    return counts
 
 
 def _escalate_orders(now, limit, desks) -> int:

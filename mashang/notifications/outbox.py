@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -16,10 +17,24 @@ MAX_ATTEMPTS = 20  # with the backoff below: retried for about four hours, as GO
 PLACEHOLDER = re.compile(r"\(\((\w+)\)\)")
 
 
+_texts: tuple[float, dict[str, str]] | None = None
+
+
+def clear_cache() -> None:
+    global _texts
+    _texts = None
+
+
+def _template_text(key: str) -> str:
+    """Administrators' texts over the defaults, read at most once a minute."""
+    global _texts
+    if _texts is None or time.monotonic() - _texts[0] > 60:
+        _texts = (time.monotonic(), dict(MessageTemplate.objects.values_list("key", "text")))
+    return _texts[1].get(key) or DEFAULTS[key]
+
+
 def render(key: str, params: dict) -> str:
-    override = MessageTemplate.objects.filter(key=key).values_list("text", flat=True).first()
-    text = override or DEFAULTS[key]
-    return PLACEHOLDER.sub(lambda m: str(params.get(m.group(1), "")), text)
+    return PLACEHOLDER.sub(lambda m: str(params.get(m.group(1), "")), _template_text(key))
 
 
 def queue_sms(phone: str, template: str, params: dict, *, appeal=None) -> Message:
@@ -38,7 +53,14 @@ def queue_sms(phone: str, template: str, params: dict, *, appeal=None) -> Messag
 
 def queue_unit_message(unit, template: str, params: dict, *, appeal=None) -> Message:
     """An in-app message to a unit's workbench (no SMS), in the caller's transaction."""
-    return Message.objects.create(
+    message = unit_message(unit, template, params, appeal=appeal)
+    message.save()
+    return message
+
+
+def unit_message(unit, template: str, params: dict, *, appeal=None) -> Message:
+    """The unsaved row, for callers that write many at once (bulk_create)."""
+    return Message(
         channel="inapp",
         to_unit=unit,
         template=template,

@@ -131,3 +131,11 @@ def test_worker_once_runs_the_sweep(file, people, county):  # noqa: F811
     assert "时限巡检" in out.getvalue()
     appeal.refresh_from_db()
     assert appeal.overdue_at is not None
+
+
+def test_one_pass_handles_everything_due_in_batches(file, people, county):  # noqa: F811
+    appeals = [file(phone=f"1380000{i:04d}") for i in range(5)]
+    late = max(a.due_at for a in appeals) + timedelta(minutes=1)
+    counts = run_sweep(late, limit=2)
+    assert counts["warned"] == 5 and counts["overdue"] == 5
+    assert len(inbox(county.units.dispatch, "deadline_overdue")) == 5

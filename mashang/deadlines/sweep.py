@@ -28,6 +28,17 @@ LIMIT_LABELS = {
 }
 
 
+SWEEP_FIELDS = [
+    "number",
+    "type",
+    "status",
+    "due_key",
+    "due_at",
+    "lead_unit__name",
+    "lead_unit__kind",
+]
+
+
 def _lockable(qs):
     if connection.features.has_select_for_update_skip_locked:
         return qs.select_for_update(skip_locked=True, of=("self",))
@@ -90,41 +101,57 @@ def _batches(qs, flag: str, now, limit: int, handle) -> int:
             ids = list(_lockable(qs).values_list("pk", flat=True)[:limit])
             won = _mark(ids, flag, now)
             if won:
-                rows = list(Appeal.objects.filter(pk__in=won).select_related("lead_unit"))
+                rows = list(
+                    Appeal.objects.filter(pk__in=won)
+                    .select_related("lead_unit")
+                    .only(*SWEEP_FIELDS)  # no personal data decrypted for a warning
+                )
                 handle(rows)
         done += len(won)
         if len(ids) < limit:
             return done
 
 
-def run_sweep(now=None, limit: int = 500) -> dict[str, int]:
+def run_sweep(now=None, limit: int = 2000) -> dict[str, int]:
     """One pass over everything due; returns how many items of each kind it handled."""
     now = now or timezone.now()
     desks = _Desks()
 
-    def warn(rows):
-        messages = []
+    def per_unit(rows, template: str) -> list[Message]:
+        """One message per responsible unit per batch: a unit with thirty red appeals gets
+        one line listing them, not thirty (and the sweep stays cheap at county scale)."""
+        groups: dict[int, tuple] = {}
         for appeal in rows:
             unit = desks.responsible(appeal)
-            if unit:
-                messages.append(
-                    unit_message(
-                        unit,
-                        "deadline_warning",
-                        {
-                            "number": appeal.number,
-                            "limit": LIMIT_LABELS.get(appeal.due_key, "时限"),
-                            "due": _when(appeal.due_at),
-                        },
-                        appeal=appeal,
-                    )
+            if unit is not None:
+                groups.setdefault(unit.pk, (unit, []))[1].append(appeal)
+        messages = []
+        for unit, items in groups.values():
+            first = items[0]
+            numbers = "、".join(a.number for a in items[:20]) + ("等" if len(items) > 20 else "")
+            messages.append(
+                unit_message(
+                    unit,
+                    template,
+                    {
+                        "count": len(items),
+                        "numbers": numbers,
+                        "limit": LIMIT_LABELS.get(first.due_key, "时限"),
+                        "due": _when(first.due_at),
+                    },
+                    appeal=first if len(items) == 1 else None,
                 )
-        Message.objects.bulk_create(messages)
+            )
+        return messages
+
+    def warn(rows):
+        Message.objects.bulk_create(per_unit(rows, "deadline_warning"))
+
+    escalated: list[str] = []
 
     def overdue(rows):
-        messages, events = [], []
+        events = []
         for appeal in rows:
-            unit = desks.responsible(appeal)
             label = LIMIT_LABELS.get(appeal.due_key, "时限")
             events.append(
                 AppealEvent(
@@ -134,24 +161,10 @@ def run_sweep(now=None, limit: int = 500) -> dict[str, int]:
                     note=f"{label}已超时（期限 {_when(appeal.due_at)}）",
                 )
             )
-            params = {"number": appeal.number, "limit": label, "due": _when(appeal.due_at)}
-            if unit:
-                messages.append(
-                    unit_message(unit, "deadline_overdue", {**params, "unit": ""}, appeal=appeal)
-                )
-            # Escalate to supervision, never for accusations (they stay with the commission).
-            if not appeal.is_accusation and desks.supervision:
-                who = unit.name if unit else "分拨中心"
-                messages.append(
-                    unit_message(
-                        desks.supervision,
-                        "deadline_overdue",
-                        {**params, "unit": f"，承办：{who}"},
-                        appeal=appeal,
-                    )
-                )
+            if not appeal.is_accusation:  # accusations stay with the commission
+                escalated.append(appeal.number)
         AppealEvent.objects.bulk_create(events)
-        Message.objects.bulk_create(messages)
+        Message.objects.bulk_create(per_unit(rows, "deadline_overdue"))
 
     def bad_rating(rows):
         if desks.supervision:
@@ -168,7 +181,7 @@ def run_sweep(now=None, limit: int = 500) -> dict[str, int]:
             )
 
     appeals = Appeal.objects.all()
-    return {
+    counts = {
         "warned": _batches(
             appeals.filter(
                 warn_at__isnull=False, warned_at__isnull=True, warn_at__lte=now
@@ -201,6 +214,13 @@ def run_sweep(now=None, limit: int = 500) -> dict[str, int]:
         ),
         "orders": _escalate_orders(now, limit, desks),
     }
+    if escalated and desks.supervision:
+        # One digest per pass to the supervision office, however many went red at once.
+        shown = "、".join(escalated[:20]) + ("等" if len(escalated) > 20 else "")
+        queue_unit_message(
+            desks.supervision, "overdue_digest", {"count": len(escalated), "numbers": shown}
+        )
+    return counts
 
 
 def _escalate_orders(now, limit, desks) -> int:

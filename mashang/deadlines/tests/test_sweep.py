@@ -55,8 +55,8 @@ def test_overdue_goes_red_and_escalates_to_supervision_once(file, people, county
     assert counts["overdue"] == 1 and counts["warned"] == 1
     assert run_sweep(late)["overdue"] == 0
     assert len(inbox(county.units.housing, "deadline_overdue")) == 1
-    escalated = inbox(county.units.supervision, "deadline_overdue")
-    assert len(escalated) == 1 and "县住房和城乡建设局" in escalated[0].body
+    digest = inbox(county.units.supervision, "overdue_digest")
+    assert len(digest) == 1 and appeal.number in digest[0].body and "1件" in digest[0].body
     assert AppealEvent.objects.filter(appeal=appeal, kind="overdue", is_public=False).exists()
 
 
@@ -70,7 +70,7 @@ def test_an_overdue_accusation_stays_with_the_commission(file, people, county, c
     appeal = file(codes.discipline, type="accusation", content="某干部收受红包，请查处此事。")
     run_sweep(appeal.due_at + timedelta(minutes=1))
     assert len(inbox(county.units.discipline, "deadline_overdue")) == 1
-    assert not inbox(county.units.supervision, "deadline_overdue")
+    assert not inbox(county.units.supervision, "overdue_digest")
 
 
 def test_a_new_limit_can_warn_again(file, people, county):  # noqa: F811
@@ -138,4 +138,6 @@ def test_one_pass_handles_everything_due_in_batches(file, people, county):  # no
     late = max(a.due_at for a in appeals) + timedelta(minutes=1)
     counts = run_sweep(late, limit=2)
     assert counts["warned"] == 5 and counts["overdue"] == 5
-    assert len(inbox(county.units.dispatch, "deadline_overdue")) == 5
+    digests = inbox(county.units.dispatch, "deadline_overdue")
+    assert len(digests) == 3  # one line per unit per batch of two
+    assert all(any(a.number in m.body for m in digests) for a in appeals)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "mashang.notifications",
     "mashang.api",
     "mashang.deadlines",
+    "mashang.stats",
 ]
 
 MIDDLEWARE = [

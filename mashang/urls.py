@@ -26,8 +26,10 @@ urlpatterns = [
     path("staff/units/", directory_views.directory_units, name="directory_units"),
     path("staff/qrcodes/", include("mashang.qrcodes.urls")),
     path("staff/inbox/", notification_views.inbox, name="inbox"),
+    path("staff/stats/", include("mashang.stats.urls")),
     path("staff/efficiency/", deadline_views.efficiency_page, name="efficiency"),
     path("", include("mashang.appeals.urls")),
     path("api/v1/", api.urls),
+    path("open311/v2/", include("mashang.api.open311_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrate clean check-deploy bench
+.PHONY: run test lint format migrate clean check-deploy bench assets
 
 # Recreate the virtual environment when it is missing or pyproject.toml changed.
 $(STAMP): pyproject.toml
@@ -14,7 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-migrate: $(STAMP)
+# ECharts for the dashboards, from the npm registry, where Node.js is installed.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
+	else echo "Node.js/npm not found: dashboards will show tables without charts."; fi
+
+assets:
+	@$(MAKE) --no-print-directory $(NODE_STAMP) || true
+
+migrate: $(STAMP) assets
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py createcachetable
 
@@ -32,7 +41,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 # SECURE=0: the test client and the live server speak plain http even with production variables.
-test: $(STAMP)
+test: $(STAMP) assets
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check --quiet .
 	$(BIN)/python manage.py check

@@ -158,6 +158,10 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# ECharts comes from npm (`make` runs `npm ci` where Node.js is present); without it the
+# dashboards show their tables and say that charts need it.
+ECHARTS_DIR = BASE_DIR / "node_modules" / "echarts" / "dist"
+STATICFILES_DIRS = [("vendor/echarts", ECHARTS_DIR)] if ECHARTS_DIR.is_dir() else []
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 

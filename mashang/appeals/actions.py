@@ -424,6 +424,8 @@ def _rate(appeal, rating, solved, now):
     appeal.rating = rating
     appeal.solved = solved
     appeal.rated_at = now
+    if rating in BAD_RATINGS:
+        appeal.ever_bad_rating = True  # 差评 stays counted after a later good rating
     if (rating in BAD_RATINGS) and appeal.is_real_name and appeal.bad_rating_at is None:
         appeal.bad_rating_at = now  # a real-name 差评 is contacted within 1 working day
         clock.bad_rating(appeal, now)

@@ -105,6 +105,7 @@ class Appeal(models.Model):
     solved = models.BooleanField("问题已解决", null=True, blank=True)
     rated_at = models.DateTimeField("评价时间", null=True, blank=True)
     needs_review = models.BooleanField("差评待督查处理", default=False)
+    ever_bad_rating = models.BooleanField("曾获差评", default=False)
     waiting_citizen = models.BooleanField("等待群众补充", default=False)
     bad_rating_at = models.DateTimeField("差评时间", null=True, blank=True)
     bad_rating_contacted_at = models.DateTimeField("差评联系时间", null=True, blank=True)

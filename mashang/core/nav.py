@@ -12,6 +12,8 @@ STAFF_NAV = [
     ("leader_view", "码上找我"),
     ("inbox", "消息"),
     ("efficiency", "效能统计"),
+    ("stats_overview", "统计概览"),
+    ("stats_my_unit", "本单位统计"),
     ("directory_tree", "行政区划"),
     ("directory_units", "单位与职务"),
     ("placement_list", "二维码"),

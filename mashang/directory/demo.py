@@ -211,6 +211,11 @@ def load_demo_county() -> LoadResult:
     from mashang.appeals.demo import load_demo_appeals
 
     load_demo_appeals()
+    from django.utils import timezone
+
+    from mashang.stats.generate import seed_history
+
+    seed_history(timezone.now())
     return LoadResult(created=True, counts=demo_counts())
 
 

@@ -393,3 +393,8 @@ def write_png_zip(
             count += 1
         zf.writestr(CSV_NAME, ("\ufeff" + listing.getvalue()).encode("utf-8"))
     return count
+
+
+def cjk_font() -> tuple[str, bool]:
+    """The registered Chinese font for any PDF of the platform (reports reuse the posters')."""
+    return _poster_font()

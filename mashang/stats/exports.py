@@ -1,0 +1,233 @@
+"""Excel and PDF: any filtered appeal list, and the monthly report with tables and charts."""
+
+from datetime import datetime
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from . import metrics
+
+HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+
+
+def _header(ws, titles: list[str]) -> None:
+    ws.append(titles)
+    for cell in ws[ws.max_row]:
+        cell.fill, cell.font = HEADER_FILL, HEADER_FONT
+        cell.alignment = Alignment(horizontal="center")
+    ws.freeze_panes = f"A{ws.max_row + 1}"  # a string: asking for the cell would create a row
+
+
+def _widths(ws, widths: list[int]) -> None:
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+
+
+def _local(dt) -> str:
+    return f"{timezone.localtime(dt):%Y-%m-%d %H:%M}" if dt else ""
+
+
+def appeals_workbook(appeals, out, *, title: str) -> None:
+    """One row per appeal; no reporter identity (it is personal data)."""
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    ws.title = "诉求清单"
+    ws.append([f"衡南县码上办 诉求清单（{title}），导出于 {timezone.localtime():%Y-%m-%d %H:%M}"])
+    _header(
+        ws,
+        [
+            "受理编号",
+            "提交时间",
+            "类型",
+            "二维码",
+            "地点",
+            "状态",
+            "主办单位",
+            "分拨期限",
+            "派单时间",
+            "受理时间",
+            "办结期限",
+            "办结时间",
+            "满意度",
+            "诉求内容",
+        ],
+    )
+    for a in appeals.iterator(chunk_size=2000):
+        ws.append(
+            [
+                a.number,
+                _local(a.received_at),
+                a.get_type_display(),
+                a.get_kind_display() if a.kind else "",
+                a.division.name,
+                a.get_status_display(),
+                a.lead_unit.name if a.lead_unit else "",
+                _local(a.dispatch_due_at),
+                _local(a.dispatched_at),
+                _local(a.accepted_at),
+                _local(a.complete_due_at),
+                _local(a.completed_at),
+                a.get_rating_display() if a.rating else "",
+                a.content,
+            ]
+        )
+    _widths(ws, [22, 17, 8, 18, 14, 10, 22, 17, 17, 17, 17, 17, 10, 60])
+    wb.save(out)
+
+
+def _month_scope(month: str) -> tuple[datetime, datetime]:
+    start = datetime.strptime(month + "-01", "%Y-%m-%d").replace(
+        tzinfo=timezone.get_default_timezone()
+    )
+    end = start.replace(year=start.year + (start.month == 12), month=start.month % 12 + 1)
+    return start, end
+
+
+def monthly_data(month: str) -> dict:
+    """Everything the monthly report shows, computed once for both formats."""
+    from mashang.directory.models import Division, Unit
+
+    since, until = _month_scope(month)
+    qs = metrics.base_queryset(since=since, until=until)
+    towns = metrics.breakdown(qs, "township")
+    names = dict(
+        Division.objects.filter(code__in=[t["key"] for t in towns]).values_list("code", "name")
+    )
+    for t in towns:
+        t["name"] = names.get(t["key"], t["key"])
+    unit_rows = metrics.breakdown(qs, "unit")
+    unit_names = dict(
+        Unit.objects.filter(pk__in=[r["key"] for r in unit_rows]).values_list("pk", "name")
+    )
+    for r in unit_rows:
+        r["name"] = unit_names.get(r["key"], "")
+    return {
+        "month": month,
+        "since": since,
+        "until": until,
+        "headline": metrics.headline(qs),
+        "towns": towns,
+        "units": unit_rows,
+        "trend": metrics.trend(qs, "day"),
+    }
+
+
+RANK_COLUMNS = [
+    ("effective", "有效诉求"),
+    ("completed", "已办结"),
+    ("completion_rate", "办结率%"),
+    ("on_time_rate", "按期办结率%"),
+    ("satisfaction", "满意度%"),
+    ("bad", "差评"),
+]
+
+
+def monthly_workbook(data: dict, out) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "总体"
+    ws.append([f"衡南县码上办 {data['month']} 月度报告"])
+    ws["A1"].font = Font(bold=True, size=14)
+    _header(ws, ["指标", "数值", "口径"])
+    for m in metrics.METRICS:
+        value = data["headline"].get(m.key)
+        ws.append([m.label, "—" if value is None else value, m.formula])
+    _widths(ws, [16, 12, 70])
+    for title, rows in (("乡镇", data["towns"]), ("承办单位", data["units"])):
+        sheet = wb.create_sheet(title)
+        _header(sheet, [title] + [label for _k, label in RANK_COLUMNS])
+        for r in rows:
+            sheet.append([r["name"]] + [("—" if r[k] is None else r[k]) for k, _l in RANK_COLUMNS])
+        _widths(sheet, [24] + [12] * len(RANK_COLUMNS))
+    trend = wb.create_sheet("逐日")
+    _header(trend, ["日期", "收到", "有效", "已办结"])
+    for r in data["trend"]:
+        trend.append([f"{r['bucket']:%Y-%m-%d}", r["received"], r["effective"], r["completed"]])
+    if data["trend"]:
+        chart = BarChart()
+        chart.title = "逐日收到诉求"
+        chart.add_data(
+            Reference(trend, min_col=2, min_row=1, max_row=trend.max_row), titles_from_data=True
+        )
+        chart.set_categories(Reference(trend, min_col=1, min_row=2, max_row=trend.max_row))
+        trend.add_chart(chart, "F2")
+    wb.save(out)
+
+
+def monthly_pdf(data: dict, out) -> None:
+    """A4, Chinese font embedded (the posters'), headline table, a chart and the rankings."""
+    from reportlab.graphics.charts.barcharts import VerticalBarChart
+    from reportlab.graphics.shapes import Drawing, String
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from mashang.qrcodes.posters import cjk_font
+
+    font, _embedded = cjk_font()
+    title = ParagraphStyle("t", fontName=font, fontSize=16, leading=22)
+    body = ParagraphStyle("b", fontName=font, fontSize=9, leading=13)
+    style = TableStyle(
+        [
+            ("FONTNAME", (0, 0), (-1, -1), font),
+            ("FONTSIZE", (0, 0), (-1, -1), 8),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1F3A5F")),
+            ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+            ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+    )
+    story = [
+        Paragraph(f"衡南县码上办 {data['month']} 月度报告", title),
+        Paragraph(
+            f"统计口径：{data['month']} 月内提交的诉求（不含检举控告），"
+            f"生成于 {timezone.localtime():%Y-%m-%d %H:%M}",
+            body,
+        ),
+        Spacer(1, 4 * mm),
+    ]
+    rows = [["指标", "数值", "口径"]]
+    for m in metrics.METRICS:
+        value = data["headline"].get(m.key)
+        shown = "—" if value is None else (f"{value}%" if m.rate_of else str(value))
+        rows.append([m.label, shown, Paragraph(m.formula, body)])
+    table = Table(rows, colWidths=[28 * mm, 22 * mm, 120 * mm])
+    table.setStyle(style)
+    story += [table, Spacer(1, 6 * mm)]
+    if data["trend"]:
+        drawing = Drawing(170 * mm, 60 * mm)
+        chart = VerticalBarChart()
+        chart.x, chart.y, chart.width, chart.height = 10 * mm, 8 * mm, 155 * mm, 45 * mm
+        chart.data = [[r["received"] for r in data["trend"]]]
+        chart.categoryAxis.categoryNames = [f"{r['bucket']:%d}" for r in data["trend"]]
+        chart.categoryAxis.labels.fontName = chart.valueAxis.labels.fontName = font
+        chart.categoryAxis.labels.fontSize = chart.valueAxis.labels.fontSize = 6
+        chart.bars[0].fillColor = colors.HexColor("#B3121B")
+        drawing.add(chart)
+        drawing.add(String(10 * mm, 56 * mm, "逐日收到诉求（件）", fontName=font, fontSize=9))
+        story += [drawing, Spacer(1, 4 * mm)]
+    for heading, ranking in (("乡镇排名", data["towns"]), ("承办单位排名", data["units"])):
+        story.append(Paragraph(heading, title))
+        rows = [[heading[:-2]] + [label for _k, label in RANK_COLUMNS]]
+        rows += [
+            [r["name"]] + ["—" if r[k] is None else str(r[k]) for k, _l in RANK_COLUMNS]
+            for r in sorted(ranking, key=lambda r: -(r["satisfaction"] or 0))
+        ]
+        table = Table(rows, repeatRows=1)
+        table.setStyle(style)
+        story += [table, Spacer(1, 4 * mm)]
+    SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"码上办月度报告 {data['month']}",
+    ).build(story)

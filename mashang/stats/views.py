@@ -1,0 +1,306 @@
+"""Dashboards: the county overview, the unit ranking, each unit's page, the wall screen, and the
+lists behind every figure (with Excel export). Figures come from `metrics` only."""
+
+import io
+from datetime import date, datetime, timedelta
+
+from django.contrib.staticfiles import finders
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from mashang.appeals.queries import appeals_for
+from mashang.core.access import staff_view
+from mashang.core.nav import nav_for
+from mashang.deadlines.calendar import SHANGHAI
+from mashang.directory.choices import Role
+from mashang.directory.models import Division, Unit
+from mashang.qrcodes.choices import QRKind
+
+from . import metrics
+from .exports import appeals_workbook
+
+COUNTY_WIDE = (Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER)
+UNIT_ROLES = (Role.HANDLER, Role.UNIT_LEADER)
+# Which appeals a click on a figure lists: the figure's own condition.
+FILTERS = {
+    "received": Q(),
+    "effective": metrics.COUNTS["effective"],
+    "completed": metrics.COUNTS["completed"],
+    "completed_late": metrics.COUNTS["completed"] & ~metrics.COUNTS["completed_on_time"],
+    "dispatched_late": metrics.COUNTS["dispatched"] & ~metrics.COUNTS["dispatched_on_time"],
+    "acknowledged_late": metrics.COUNTS["acknowledged"] & ~metrics.COUNTS["acknowledged_on_time"],
+    "rated": metrics.COUNTS["rated"],
+    "bad": metrics.COUNTS["bad"],
+    "rehandled": metrics.COUNTS["rehandled"],
+    "ordered": Q(supervision_orders__isnull=False),
+    "invalid": metrics.COUNTS["invalid"],
+    "merged": metrics.COUNTS["merged"],
+}
+
+
+def _day(value: str | None) -> datetime | None:
+    try:
+        return datetime.combine(date.fromisoformat(value), datetime.min.time(), SHANGHAI)
+    except (TypeError, ValueError):
+        return None
+
+
+class Scope:
+    """The period and filters of a request, and the queryset they select."""
+
+    def __init__(self, request, *, unit: Unit | None = None):
+        g = request.GET
+        today = (
+            timezone.now().astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+        )
+        self.since = _day(g.get("from"))
+        # Default: everything up to yesterday 24:00 (截至昨日), as leaders' reports count.
+        self.until = _day(g.get("to")) or today
+        self.township = Division.objects.filter(
+            code=g.get("township", ""), level="township"
+        ).first()
+        self.kind = g.get("kind") if g.get("kind") in QRKind.values else ""
+        self.type = (
+            g.get("type") if g.get("type") in ("consult", "help", "complaint", "suggestion") else ""
+        )
+        self.unit = unit
+        self.params = {
+            k: v
+            for k, v in {
+                "from": g.get("from", ""),
+                "to": g.get("to", ""),
+                "township": self.township.code if self.township else "",
+                "kind": self.kind,
+                "type": self.type,
+                "unit": unit.pk if unit else "",
+            }.items()
+            if v
+        }
+
+    def queryset(self):
+        return metrics.base_queryset(
+            since=self.since,
+            until=self.until,
+            division=self.township,
+            unit_id=self.unit.pk if self.unit else None,
+            kind=self.kind,
+            type=self.type,
+        )
+
+    def link(self, figure: str) -> str:
+        return reverse("stats_appeals") + "?" + urlencode({**self.params, "metric": figure})
+
+    @property
+    def label(self) -> str:
+        start = f"{self.since:%Y年%m月%d日}" if self.since else "平台启用"
+        end = self.until - timedelta(days=1)
+        return f"{start}至{end:%Y年%m月%d日}"
+
+
+def _figures(scope: Scope, values: dict) -> list[dict]:
+    return [
+        {"metric": m, "value": values.get(m.key), "link": scope.link(m.list_filter)}
+        for m in metrics.METRICS
+    ]
+
+
+def _charts_available() -> bool:
+    return bool(finders.find("vendor/echarts/echarts.min.js"))
+
+
+def _common(request, scope: Scope) -> dict:
+    return {
+        "nav": nav_for(request.user),
+        "scope": scope,
+        "kinds": QRKind.choices,
+        "townships": Division.objects.filter(level="township")
+        .order_by("code")
+        .values_list("code", "name"),
+        "charts": _charts_available(),
+    }
+
+
+@staff_view(*COUNTY_WIDE)
+def overview(request):
+    scope = Scope(request)
+    qs = scope.queryset()
+    values = metrics.headline(qs)
+    granularity = request.GET.get("by") if request.GET.get("by") in metrics.TRUNC else "month"
+    towns = metrics.breakdown(qs, "township")
+    names = dict(
+        Division.objects.filter(code__in=[t["key"] for t in towns]).values_list("code", "name")
+    )
+    for t in towns:
+        t["name"] = names.get(t["key"], t["key"])
+        t["link"] = (
+            reverse("stats_overview") + "?" + urlencode({**scope.params, "township": t["key"]})
+        )
+    towns.sort(key=lambda t: (-(t["satisfaction"] or 0), -t["effective"]))
+    kind_labels, type_labels = (
+        dict(QRKind.choices),
+        dict(
+            (k, v)
+            for k, v in [
+                ("consult", "咨询"),
+                ("help", "求助"),
+                ("complaint", "投诉"),
+                ("suggestion", "建议"),
+            ]
+        ),
+    )
+    by_kind = [
+        {**r, "name": kind_labels.get(r["key"], "其他渠道")} for r in metrics.breakdown(qs, "kind")
+    ]
+    by_type = [
+        {**r, "name": type_labels.get(r["key"], r["key"])} for r in metrics.breakdown(qs, "type")
+    ]
+    trend = [
+        {
+            "bucket": f"{r['bucket']:%Y-%m-%d}",
+            "received": r["received"],
+            "effective": r["effective"],
+            "completed": r["completed"],
+        }
+        for r in metrics.trend(qs, granularity)
+    ]
+    show_accusations = request.user.role in (Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN)
+    context = _common(request, scope) | {
+        "figures": _figures(scope, values),
+        "values": values,
+        "towns": towns,
+        "by_kind": by_kind,
+        "by_type": by_type,
+        "trend": trend,
+        "by": granularity,
+        "accusations": metrics.accusation_count(since=scope.since, until=scope.until)
+        if show_accusations
+        else None,
+        "chart_data": {
+            "trend": trend,
+            "kinds": [[r["name"], r["received"]] for r in by_kind],
+            "types": [[r["name"], r["received"]] for r in by_type],
+            "towns": [[t["name"], t["satisfaction"] or 0] for t in towns],
+        },
+    }
+    template = "stats/screen.html" if request.GET.get("screen") else "stats/overview.html"
+    return render(request, template, context)
+
+
+@staff_view(Role.SUPERVISOR, Role.ADMIN, Role.COUNTY_LEADER)
+def units(request):
+    """效能督查's ranking of units by on-time completion and satisfaction."""
+    scope = Scope(request)
+    rows = metrics.breakdown(scope.queryset(), "unit")
+    names = dict(Unit.objects.filter(pk__in=[r["key"] for r in rows]).values_list("pk", "name"))
+    for r in rows:
+        r["name"] = names.get(r["key"], "")
+    rows.sort(key=lambda r: (-(r["on_time_rate"] or 0), -(r["satisfaction"] or 0)))
+    return render(request, "stats/units.html", _common(request, scope) | {"rows": rows})
+
+
+def _unit_for(user, pk: int) -> Unit:
+    unit = get_object_or_404(Unit, pk=pk)
+    if user.role in COUNTY_WIDE:
+        return unit
+    if user.role in UNIT_ROLES and user.unit_id == unit.pk:
+        return unit
+    raise Http404("没有找到这个单位，或您无权查看")
+
+
+@staff_view(*COUNTY_WIDE, *UNIT_ROLES)
+def unit_page(request, pk: int):
+    unit = _unit_for(request.user, pk)
+    scope = Scope(request, unit=unit)
+    values = metrics.headline(scope.queryset())
+    return render(
+        request,
+        "stats/unit.html",
+        _common(request, scope)
+        | {"unit": unit, "figures": _figures(scope, values), "values": values},
+    )
+
+
+@staff_view(*COUNTY_WIDE, *UNIT_ROLES)
+def my_unit(request):
+    if request.user.unit_id is None:
+        raise PermissionDenied("您没有所属单位。")
+    return unit_page(request, request.user.unit_id)
+
+
+def _listed(request):
+    """The appeals behind a figure (a cohort: `metric`, `from`, `to`), or any staff list's
+    filters — always within what this person may see anyway."""
+    from mashang.appeals.staff import _filter
+
+    unit = None
+    if request.GET.get("unit", "").isdigit():
+        unit = _unit_for(request.user, int(request.GET["unit"]))
+    elif request.user.role in UNIT_ROLES:
+        unit = request.user.unit
+    scope = Scope(request, unit=unit)
+    visible = appeals_for(request.user)
+    if {"metric", "from", "to"} & set(request.GET):
+        condition = FILTERS.get(request.GET.get("metric", ""), Q())
+        qs = scope.queryset().filter(condition).filter(pk__in=visible.values("pk")).distinct()
+    else:
+        qs = _filter(request, visible)
+    return scope, qs
+
+
+@staff_view(*COUNTY_WIDE, *UNIT_ROLES)
+def appeal_list(request):
+    from mashang.appeals.staff import _list
+
+    scope, qs = _listed(request)
+    export = reverse("stats_export") + "?" + request.GET.urlencode()
+    return _list(
+        request,
+        qs,
+        title=f"诉求清单（{scope.label}）",
+        order="-received_at",
+        extra={"export_url": export},
+    )
+
+
+@staff_view(*COUNTY_WIDE, *UNIT_ROLES)
+def export(request):
+    """Any filtered list, as an Excel workbook (what is on screen, without personal data)."""
+    scope, qs = _listed(request)
+    buf = io.BytesIO()
+    appeals_workbook(qs.select_related("division", "lead_unit"), buf, title=scope.label)
+    buf.seek(0)
+    name = f"诉求清单-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(
+        buf,
+        as_attachment=True,
+        filename=name,
+        content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    )
+
+
+@staff_view(Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN)
+def monthly_report(request):
+    """The month's report as Excel (?format=xlsx) or PDF (?format=pdf)."""
+    from .exports import monthly_data, monthly_pdf, monthly_workbook
+
+    month = request.GET.get("month") or f"{timezone.localdate():%Y-%m}"
+    try:
+        data = monthly_data(month)
+    except ValueError as exc:
+        raise Http404("月份应为 2026-10 这样的格式") from exc
+    buf = io.BytesIO()
+    if request.GET.get("format") == "pdf":
+        monthly_pdf(data, buf)
+        kind, ext = "application/pdf", "pdf"
+    else:
+        monthly_workbook(data, buf)
+        kind, ext = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
+    buf.seek(0)
+    return FileResponse(
+        buf, as_attachment=True, content_type=kind, filename=f"码上办月度报告-{month}.{ext}"
+    )

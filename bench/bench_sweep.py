@@ -37,6 +37,7 @@ def setup_django(host: str) -> None:
         FIELD_ENCRYPTION_KEYS="bench:" + "ab" * 16,
         BLIND_INDEX_KEY="cd" * 32,
         DEMO_MODE="0",
+        SECURE="0",
         SMS_BACKEND="file",
         VAR_DIR=str(ROOT / "var" / "bench"),
         LOG_LEVEL="WARNING",

@@ -72,7 +72,7 @@ class Appeal(models.Model):
     is_anonymous = models.BooleanField("匿名", default=False)
     status = models.CharField("状态", max_length=24, choices=AppealStatus.choices, db_index=True)
     received_at = models.DateTimeField("提交时间", default=timezone.now, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)  # roll-ups rebuild by it
     lead_unit = models.ForeignKey(
         Unit,
         verbose_name="主办单位",

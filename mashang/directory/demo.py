@@ -216,6 +216,9 @@ def load_demo_county() -> LoadResult:
     from mashang.stats.generate import seed_history
 
     seed_history(timezone.now())
+    from mashang.stats.facts import refresh
+
+    refresh()  # the dashboards' roll-ups, ready before the first visit
     return LoadResult(created=True, counts=demo_counts())
 
 

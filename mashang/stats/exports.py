@@ -92,14 +92,16 @@ def monthly_data(month: str) -> dict:
     from mashang.directory.models import Division, Unit
 
     since, until = _month_scope(month)
-    qs = metrics.base_queryset(since=since, until=until)
-    towns = metrics.breakdown(qs, "township")
+    from .facts import Figures
+
+    figures = Figures(since=since, until=until)
+    towns = figures.breakdown("township")
     names = dict(
         Division.objects.filter(code__in=[t["key"] for t in towns]).values_list("code", "name")
     )
     for t in towns:
         t["name"] = names.get(t["key"], t["key"])
-    unit_rows = metrics.breakdown(qs, "unit")
+    unit_rows = figures.breakdown("unit")
     unit_names = dict(
         Unit.objects.filter(pk__in=[r["key"] for r in unit_rows]).values_list("pk", "name")
     )
@@ -109,10 +111,10 @@ def monthly_data(month: str) -> dict:
         "month": month,
         "since": since,
         "until": until,
-        "headline": metrics.headline(qs),
+        "headline": figures.headline(),
         "towns": towns,
         "units": unit_rows,
-        "trend": metrics.trend(qs, "day"),
+        "trend": figures.trend("day"),
     }
 
 

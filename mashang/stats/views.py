@@ -82,6 +82,19 @@ class Scope:
             if v
         }
 
+    def figures(self):
+        """The figures of this scope: roll-ups for past days, live for today."""
+        from .facts import Figures
+
+        return Figures(
+            since=self.since,
+            until=self.until,
+            division=self.township,
+            unit_id=self.unit.pk if self.unit else None,
+            kind=self.kind,
+            type=self.type,
+        )
+
     def queryset(self):
         return metrics.base_queryset(
             since=self.since,
@@ -128,10 +141,10 @@ def _common(request, scope: Scope) -> dict:
 @staff_view(*COUNTY_WIDE)
 def overview(request):
     scope = Scope(request)
-    qs = scope.queryset()
-    values = metrics.headline(qs)
+    figures = scope.figures()
+    values = figures.headline()
     granularity = request.GET.get("by") if request.GET.get("by") in metrics.TRUNC else "month"
-    towns = metrics.breakdown(qs, "township")
+    towns = figures.breakdown("township")
     names = dict(
         Division.objects.filter(code__in=[t["key"] for t in towns]).values_list("code", "name")
     )
@@ -154,10 +167,10 @@ def overview(request):
         ),
     )
     by_kind = [
-        {**r, "name": kind_labels.get(r["key"], "其他渠道")} for r in metrics.breakdown(qs, "kind")
+        {**r, "name": kind_labels.get(r["key"], "其他渠道")} for r in figures.breakdown("kind")
     ]
     by_type = [
-        {**r, "name": type_labels.get(r["key"], r["key"])} for r in metrics.breakdown(qs, "type")
+        {**r, "name": type_labels.get(r["key"], r["key"])} for r in figures.breakdown("type")
     ]
     trend = [
         {
@@ -166,7 +179,7 @@ def overview(request):
             "effective": r["effective"],
             "completed": r["completed"],
         }
-        for r in metrics.trend(qs, granularity)
+        for r in figures.trend(granularity)
     ]
     show_accusations = request.user.role in (Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN)
     context = _common(request, scope) | {
@@ -195,7 +208,7 @@ def overview(request):
 def units(request):
     """效能督查's ranking of units by on-time completion and satisfaction."""
     scope = Scope(request)
-    rows = metrics.breakdown(scope.queryset(), "unit")
+    rows = scope.figures().breakdown("unit")
     names = dict(Unit.objects.filter(pk__in=[r["key"] for r in rows]).values_list("pk", "name"))
     for r in rows:
         r["name"] = names.get(r["key"], "")
@@ -216,7 +229,7 @@ def _unit_for(user, pk: int) -> Unit:
 def unit_page(request, pk: int):
     unit = _unit_for(request.user, pk)
     scope = Scope(request, unit=unit)
-    values = metrics.headline(scope.queryset())
+    values = scope.figures().headline()
     return render(
         request,
         "stats/unit.html",

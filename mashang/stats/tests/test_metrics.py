@@ -139,3 +139,7 @@ def test_the_demo_reproduces_the_seeds_figures(db):
     assert (h["effective"], h["completed"], h["satisfied"], h["rated"]) == (598, 598, 564, 598)
     assert h["completion_rate"] == 100.0 and h["satisfaction"] == 94.31
     assert h["invalid"] > 0 and h["merged"] > 0
+    from mashang.stats import facts
+
+    facts.refresh()
+    assert Scope(Request()).figures().headline() == h  # the roll-ups say the same

@@ -7,6 +7,7 @@ from django.db import close_old_connections
 from mashang.appeals.intake import purge_stale_drafts
 from mashang.deadlines.sweep import run_sweep
 from mashang.notifications.outbox import send_due_messages
+from mashang.stats.facts import refresh as refresh_facts
 
 PURGE_EVERY = 600  # seconds between sweeps of unconfirmed drafts
 SWEEP_EVERY = 30  # seconds between deadline sweeps
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         while True:
             if time.monotonic() - last_sweep > SWEEP_EVERY or options["once"]:
                 swept = run_sweep()
+                refresh_facts()
                 last_sweep = time.monotonic()
                 if any(swept.values()):
                     self.stdout.write(f"worker: 时限巡检 {swept}")

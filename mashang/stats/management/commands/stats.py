@@ -33,7 +33,9 @@ class Command(BaseCommand):
             if subtree is None:
                 raise CommandError(f"没有区划代码为 {division} 的区划")
         start, end = _day(since, "from"), _day(until, "to")
-        values = metrics.headline(metrics.base_queryset(since=start, until=end, division=subtree))
+        from mashang.stats.facts import Figures
+
+        values = Figures(since=start, until=end, division=subtree).headline()
         out = {
             "from": since,
             "to": until,

@@ -1,0 +1,242 @@
+"""Building and reading the daily roll-ups (models.DailyFact).
+
+`figures()` answers a dashboard request from the roll-ups for whole past days and from the
+appeals themselves for today (and for filters the roll-ups cannot express, like a village),
+then sums the two: the numbers are the same either way (tested), only the cost differs.
+"""
+
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.db.models.functions import Substr, TruncDate, TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from mashang.appeals.models import Appeal
+from mashang.deadlines.calendar import SHANGHAI
+from mashang.deadlines.models import SupervisionOrder
+
+from . import metrics
+from .models import DailyFact, FactsState
+
+KEYS = list(metrics.COUNTS) + ["orders"]
+DIMS = {"township": "township", "unit": "unit_id", "kind": "kind", "type": "type"}
+
+
+def _today() -> date:
+    return timezone.now().astimezone(SHANGHAI).date()
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), SHANGHAI)
+
+
+def _grouped(qs):
+    return (
+        qs.annotate(
+            fday=TruncDate("received_at", tzinfo=SHANGHAI),
+            ftown=Substr("division__path", *metrics.TOWNSHIP_IN_PATH),
+        )
+        .values("fday", "ftown", "lead_unit_id", "kind", "type")
+        .order_by()
+    )
+
+
+@transaction.atomic
+def rebuild(days: set[date] | None = None) -> int:
+    """Recount the given days (all days before today when None); returns rows written."""
+    today = _today()
+    appeals = Appeal.objects.not_accusations().filter(received_at__lt=_midnight(today))
+    facts = DailyFact.objects.all()
+    if days is not None:
+        days = {d for d in days if d < today}
+        if not days:
+            return 0
+        appeals = appeals.filter(
+            received_at__gte=_midnight(min(days)),
+            received_at__lt=_midnight(max(days) + timedelta(days=1)),
+        )
+        facts = facts.filter(day__in=days)
+    aggregates = {
+        key: Count("id", filter=cond) if cond else Count("id")
+        for key, cond in metrics.COUNTS.items()
+    }
+    rows = {}
+    for row in _grouped(appeals).annotate(**aggregates):
+        if days is not None and row["fday"] not in days:
+            continue
+        rows[(row["fday"], row["ftown"], row["lead_unit_id"], row["kind"], row["type"])] = row
+    orders = (
+        SupervisionOrder.objects.filter(appeal__in=appeals)
+        .annotate(
+            fday=TruncDate("appeal__received_at", tzinfo=SHANGHAI),
+            ftown=Substr("appeal__division__path", *metrics.TOWNSHIP_IN_PATH),
+        )
+        .values("fday", "ftown", "appeal__lead_unit_id", "appeal__kind", "appeal__type")
+        .order_by()
+        .annotate(n=Count("id"))
+    )
+    order_counts = {
+        (o["fday"], o["ftown"], o["appeal__lead_unit_id"], o["appeal__kind"], o["appeal__type"]): o[
+            "n"
+        ]
+        for o in orders
+    }
+    facts.delete()
+    DailyFact.objects.bulk_create(
+        [
+            DailyFact(
+                day=k[0],
+                township=k[1] or "",
+                unit_id=k[2],
+                kind=k[3] or "",
+                type=k[4],
+                orders=order_counts.get(k, 0),
+                **{c: row[c] for c in metrics.COUNTS},
+            )
+            for k, row in rows.items()
+        ],
+        batch_size=5000,
+    )
+    return len(rows)
+
+
+def refresh(now=None) -> int:
+    """Bring the roll-ups up to date: the days whose appeals changed since the last build, and
+    any day that has ended since then. The worker calls this every pass."""
+    now = now or timezone.now()
+    today = _today()
+    state, _ = FactsState.objects.get_or_create(pk=1)
+    if state.built_at is None:
+        written = rebuild()
+    else:
+        changed = set(
+            Appeal.objects.not_accusations()
+            .filter(updated_at__gte=state.built_at)
+            .annotate(fday=TruncDate("received_at", tzinfo=SHANGHAI))
+            .values_list("fday", flat=True)
+            .distinct()
+        )
+        since = state.built_until or today
+        changed |= {since + timedelta(days=i) for i in range((today - since).days)}
+        written = rebuild(changed)
+    FactsState.objects.filter(pk=1).update(built_at=now, built_until=today)
+    return written
+
+
+def built_until() -> date | None:
+    state = FactsState.objects.filter(pk=1).first()
+    return state.built_until if state else None
+
+
+# ---- reading --------------------------------------------------------------------------------
+
+
+class Figures:
+    """Headline, breakdowns and trend for one scope, from roll-ups and live appeals."""
+
+    def __init__(self, *, since=None, until=None, division=None, unit_id=None, kind="", type=""):
+        self.since, self.until = since, until
+        self.division, self.unit_id, self.kind, self.type = division, unit_id, kind, type
+        covered = built_until()
+        # Roll-ups hold whole past days by township; anything finer is counted live.
+        usable = covered is not None and (
+            division is None or division.level in ("county", "township", "city", "province")
+        )
+        self.split = _midnight(covered) if usable else None
+        if self.split and since and since >= self.split:
+            self.split = None
+        if self.split and until and until <= self.split:
+            self.split = until
+
+    def _facts(self):
+        if self.split is None:
+            return None
+        qs = DailyFact.objects.filter(day__lt=self.split.astimezone(SHANGHAI).date())
+        if self.since:
+            qs = qs.filter(day__gte=self.since.astimezone(SHANGHAI).date())
+        if self.division is not None and self.division.level == "township":
+            qs = qs.filter(township=self.division.code)
+        if self.unit_id:
+            qs = qs.filter(unit_id=self.unit_id)
+        if self.kind:
+            qs = qs.filter(kind=self.kind)
+        if self.type:
+            qs = qs.filter(type=self.type)
+        return qs
+
+    def _live(self):
+        since = self.split or self.since
+        if self.split and self.until and self.until <= self.split:
+            return None
+        return metrics.base_queryset(
+            since=since,
+            until=self.until,
+            division=self.division,
+            unit_id=self.unit_id,
+            kind=self.kind,
+            type=self.type,
+        )
+
+    def headline(self) -> dict:
+        total = dict.fromkeys(KEYS, 0)
+        facts = self._facts()
+        if facts is not None:
+            for key, value in facts.aggregate(**{k: Sum(k) for k in KEYS}).items():
+                total[key] += value or 0
+        live = self._live()
+        if live is not None:
+            counts = metrics.headline(live)
+            for key in KEYS:
+                total[key] += counts[key]
+        return metrics.finish(total)
+
+    def breakdown(self, dim: str) -> list[dict]:
+        merged: dict = {}
+        facts = self._facts()
+        if facts is not None:
+            field = DIMS[dim]
+            for row in (
+                facts.values(field).order_by(field).annotate(**{k: Sum(k) for k in metrics.COUNTS})
+            ):
+                key = row.pop(field)
+                if dim == "unit" and key is None:
+                    continue  # not dispatched: no unit to rank (as the live count)
+                merged[key] = {k: row[k] or 0 for k in metrics.COUNTS}
+        live = self._live()
+        if live is not None:
+            for row in metrics.breakdown(live, dim):
+                into = merged.setdefault(row["key"], dict.fromkeys(metrics.COUNTS, 0))
+                for k in metrics.COUNTS:
+                    into[k] += row[k]
+        return [
+            metrics.finish({"key": key, **counts})
+            for key, counts in sorted(merged.items(), key=lambda kv: str(kv[0]))
+        ]
+
+    def trend(self, granularity: str = "day") -> list[dict]:
+        buckets: dict = {}
+        facts = self._facts()
+        if facts is not None:
+            trunc = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}.get(
+                granularity, TruncDay
+            )("day")
+            for row in (
+                facts.annotate(bucket=trunc)
+                .values("bucket")
+                .order_by("bucket")
+                .annotate(
+                    received=Sum("received"), effective=Sum("effective"), completed=Sum("completed")
+                )
+            ):
+                bucket = row["bucket"]
+                bucket = bucket.date() if isinstance(bucket, datetime) else bucket
+                buckets[bucket] = {k: row[k] or 0 for k in ("received", "effective", "completed")}
+        live = self._live()
+        if live is not None:
+            for row in metrics.trend(live, granularity):
+                bucket = row["bucket"].astimezone(SHANGHAI).date()
+                into = buckets.setdefault(bucket, {"received": 0, "effective": 0, "completed": 0})
+                for k in ("received", "effective", "completed"):
+                    into[k] += row[k]
+        return [{"bucket": b, **v} for b, v in sorted(buckets.items())]

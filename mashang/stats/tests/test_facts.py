@@ -1,0 +1,61 @@
+"""The roll-ups give the same figures as counting the appeals themselves."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from mashang.appeals.models import Appeal
+from mashang.appeals.tests.conftest import codes, file  # noqa: F401 - fixtures
+from mashang.stats import facts, metrics
+from mashang.stats.models import DailyFact
+
+from .test_metrics import world  # noqa: F401 - fixture
+
+
+def move_to_past(world, days=3):  # noqa: F811
+    Appeal.objects.filter(pk__in=[a.pk for a in world.values()]).update(
+        received_at=timezone.now() - timedelta(days=days)
+    )
+
+
+def test_rollups_and_live_counting_agree(world, county):  # noqa: F811
+    move_to_past(world)
+    facts.refresh()
+    assert DailyFact.objects.exists()
+    rolled = facts.Figures()  # everything before today comes from the roll-ups
+    live = metrics.headline(metrics.base_queryset())
+    assert rolled.split is not None
+    assert rolled.headline() == live
+    assert rolled.breakdown("unit") == metrics.breakdown(metrics.base_queryset(), "unit")
+    assert rolled.breakdown("type")[0]["received"] == 5
+
+
+def test_a_change_to_an_old_appeal_reaches_the_rollups(world, people):  # noqa: F811
+    move_to_past(world)
+    facts.refresh()
+    before = facts.Figures().headline()["completed"]
+    from mashang.appeals import actions
+
+    actions.reply_appeal(world["e"], "已处理完毕。", acting_user=people.handler_a)
+    facts.refresh()
+    assert facts.Figures().headline()["completed"] == before + 1
+
+
+def test_todays_appeals_are_counted_live(world):  # noqa: F811
+    facts.refresh()
+    assert not DailyFact.objects.exists()  # all of the world was received today
+    assert facts.Figures().headline()["received"] == 5
+
+
+def test_a_village_filter_is_counted_live(world, county):  # noqa: F811
+    move_to_past(world)
+    facts.refresh()
+    figures = facts.Figures(division=county.village_a)
+    assert figures.split is None
+    assert figures.headline()["received"] == 0
+
+
+def test_accusations_never_enter_the_rollups(world):  # noqa: F811
+    move_to_past(world)
+    facts.refresh()
+    assert sum(DailyFact.objects.values_list("received", flat=True)) == 5

@@ -17,10 +17,10 @@ from mashang.deadlines.calendar import SHANGHAI
 from mashang.deadlines.models import SupervisionOrder
 
 from . import metrics
-from .models import DailyFact, FactsState
+from .models import DailyFact, FactsState, UnitDayFact
 
 KEYS = list(metrics.COUNTS) + ["orders"]
-DIMS = {"township": "township", "unit": "unit_id", "kind": "kind", "type": "type"}
+DIMS = {"township": "township", "kind": "kind", "type": "type"}
 
 
 def _today() -> date:
@@ -42,12 +42,45 @@ def _grouped(qs):
     )
 
 
+def _count(appeals, keys: list[str]):
+    """Counts per group of `keys`, with 督办 orders per group from a second query."""
+    aggregates = {
+        key: Count("id", filter=cond) if cond else Count("id")
+        for key, cond in metrics.COUNTS.items()
+    }
+    grouped = (
+        appeals.annotate(
+            fday=TruncDate("received_at", tzinfo=SHANGHAI),
+            ftown=Substr("division__path", *metrics.TOWNSHIP_IN_PATH),
+        )
+        .values(*keys)
+        .order_by()
+    )
+    rows = {tuple(r[k] for k in keys): r for r in grouped.annotate(**aggregates)}
+    order_keys = [f"appeal__{k}" if not k.startswith("f") else k for k in keys]
+    orders = (
+        SupervisionOrder.objects.filter(appeal__in=appeals)
+        .annotate(
+            fday=TruncDate("appeal__received_at", tzinfo=SHANGHAI),
+            ftown=Substr("appeal__division__path", *metrics.TOWNSHIP_IN_PATH),
+        )
+        .values(*order_keys)
+        .order_by()
+        .annotate(n=Count("id"))
+    )
+    for o in orders:
+        key = tuple(o[k] for k in order_keys)
+        if key in rows:
+            rows[key]["orders"] = o["n"]
+    return rows
+
+
 @transaction.atomic
 def rebuild(days: set[date] | None = None) -> int:
     """Recount the given days (all days before today when None); returns rows written."""
     today = _today()
     appeals = Appeal.objects.not_accusations().filter(received_at__lt=_midnight(today))
-    facts = DailyFact.objects.all()
+    day_facts, unit_facts = DailyFact.objects.all(), UnitDayFact.objects.all()
     if days is not None:
         days = {d for d in days if d < today}
         if not days:
@@ -56,49 +89,39 @@ def rebuild(days: set[date] | None = None) -> int:
             received_at__gte=_midnight(min(days)),
             received_at__lt=_midnight(max(days) + timedelta(days=1)),
         )
-        facts = facts.filter(day__in=days)
-    aggregates = {
-        key: Count("id", filter=cond) if cond else Count("id")
-        for key, cond in metrics.COUNTS.items()
-    }
-    rows = {}
-    for row in _grouped(appeals).annotate(**aggregates):
-        if days is not None and row["fday"] not in days:
-            continue
-        rows[(row["fday"], row["ftown"], row["lead_unit_id"], row["kind"], row["type"])] = row
-    orders = (
-        SupervisionOrder.objects.filter(appeal__in=appeals)
-        .annotate(
-            fday=TruncDate("appeal__received_at", tzinfo=SHANGHAI),
-            ftown=Substr("appeal__division__path", *metrics.TOWNSHIP_IN_PATH),
-        )
-        .values("fday", "ftown", "appeal__lead_unit_id", "appeal__kind", "appeal__type")
-        .order_by()
-        .annotate(n=Count("id"))
-    )
-    order_counts = {
-        (o["fday"], o["ftown"], o["appeal__lead_unit_id"], o["appeal__kind"], o["appeal__type"]): o[
-            "n"
-        ]
-        for o in orders
-    }
-    facts.delete()
+        day_facts, unit_facts = day_facts.filter(day__in=days), unit_facts.filter(day__in=days)
+
+    def wanted(day):
+        return days is None or day in days
+
+    by_place = _count(appeals, ["fday", "ftown", "kind", "type"])
+    by_unit = _count(appeals.filter(lead_unit__isnull=False), ["fday", "lead_unit_id"])
+    day_facts.delete()
+    unit_facts.delete()
+    counts = list(metrics.COUNTS) + ["orders"]
     DailyFact.objects.bulk_create(
         [
             DailyFact(
                 day=k[0],
                 township=k[1] or "",
-                unit_id=k[2],
-                kind=k[3] or "",
-                type=k[4],
-                orders=order_counts.get(k, 0),
-                **{c: row[c] for c in metrics.COUNTS},
+                kind=k[2] or "",
+                type=k[3],
+                **{c: row.get(c, 0) for c in counts},
             )
-            for k, row in rows.items()
+            for k, row in by_place.items()
+            if wanted(k[0])
         ],
         batch_size=5000,
     )
-    return len(rows)
+    UnitDayFact.objects.bulk_create(
+        [
+            UnitDayFact(day=k[0], unit_id=k[1], **{c: row.get(c, 0) for c in counts})
+            for k, row in by_unit.items()
+            if wanted(k[0])
+        ],
+        batch_size=5000,
+    )
+    return len(by_place) + len(by_unit)
 
 
 def refresh(now=None) -> int:
@@ -149,24 +172,37 @@ class Figures:
         if self.split and until and until <= self.split:
             self.split = until
 
-    def _facts(self):
+    def _facts(self, dim: str | None = None):
+        """The roll-up rows for the past days of this scope, or None where the roll-ups
+        cannot answer (then everything is counted live)."""
         if self.split is None:
             return None
-        qs = DailyFact.objects.filter(day__lt=self.split.astimezone(SHANGHAI).date())
+        place_filters = bool(
+            self.kind
+            or self.type
+            or (self.division is not None and self.division.level == "township")
+        )
+        if dim == "unit" or self.unit_id:
+            if place_filters:
+                return None
+            qs = UnitDayFact.objects.all()
+            if self.unit_id:
+                qs = qs.filter(unit_id=self.unit_id)
+        else:
+            qs = DailyFact.objects.all()
+            if self.division is not None and self.division.level == "township":
+                qs = qs.filter(township=self.division.code)
+            if self.kind:
+                qs = qs.filter(kind=self.kind)
+            if self.type:
+                qs = qs.filter(type=self.type)
+        qs = qs.filter(day__lt=self.split.astimezone(SHANGHAI).date())
         if self.since:
             qs = qs.filter(day__gte=self.since.astimezone(SHANGHAI).date())
-        if self.division is not None and self.division.level == "township":
-            qs = qs.filter(township=self.division.code)
-        if self.unit_id:
-            qs = qs.filter(unit_id=self.unit_id)
-        if self.kind:
-            qs = qs.filter(kind=self.kind)
-        if self.type:
-            qs = qs.filter(type=self.type)
         return qs
 
-    def _live(self):
-        since = self.split or self.since
+    def _live(self, rolled: bool = True):
+        since = (self.split or self.since) if rolled else self.since
         if self.split and self.until and self.until <= self.split:
             return None
         return metrics.base_queryset(
@@ -184,7 +220,7 @@ class Figures:
         if facts is not None:
             for key, value in facts.aggregate(**{k: Sum(k) for k in KEYS}).items():
                 total[key] += value or 0
-        live = self._live()
+        live = self._live(rolled=facts is not None)
         if live is not None:
             counts = metrics.headline(live)
             for key in KEYS:
@@ -193,17 +229,15 @@ class Figures:
 
     def breakdown(self, dim: str) -> list[dict]:
         merged: dict = {}
-        facts = self._facts()
+        facts = self._facts(dim)
         if facts is not None:
-            field = DIMS[dim]
+            field = DIMS.get(dim, "unit_id")
             for row in (
                 facts.values(field).order_by(field).annotate(**{k: Sum(k) for k in metrics.COUNTS})
             ):
                 key = row.pop(field)
-                if dim == "unit" and key is None:
-                    continue  # not dispatched: no unit to rank (as the live count)
                 merged[key] = {k: row[k] or 0 for k in metrics.COUNTS}
-        live = self._live()
+        live = self._live(rolled=facts is not None)
         if live is not None:
             for row in metrics.breakdown(live, dim):
                 into = merged.setdefault(row["key"], dict.fromkeys(metrics.COUNTS, 0))
@@ -232,7 +266,7 @@ class Figures:
                 bucket = row["bucket"]
                 bucket = bucket.date() if isinstance(bucket, datetime) else bucket
                 buckets[bucket] = {k: row[k] or 0 for k in ("received", "effective", "completed")}
-        live = self._live()
+        live = self._live(rolled=facts is not None)
         if live is not None:
             for row in metrics.trend(live, granularity):
                 bucket = row["bucket"].astimezone(SHANGHAI).date()

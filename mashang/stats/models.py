@@ -1,7 +1,8 @@
 """Daily roll-ups of the metrics' counts: what the dashboards read at county scale.
 
-One row per (day received, township, lead unit, QR kind, appeal type) with the count of every
-condition in `metrics.COUNTS`. The worker rebuilds the days whose appeals changed since its
+One row per (day received, township, QR kind, appeal type) with the count of every condition
+in `metrics.COUNTS`, and one per (day, lead unit) for the unit ranking: two narrow tables stay
+small where one wide one would hold nearly a row per appeal. The worker rebuilds the days whose appeals changed since its
 last build; today's appeals are always counted live.
 """
 
@@ -11,7 +12,6 @@ from django.db import models
 class DailyFact(models.Model):
     day = models.DateField(db_index=True)
     township = models.CharField(max_length=12, blank=True)
-    unit_id = models.BigIntegerField(null=True, blank=True)
     kind = models.CharField(max_length=20, blank=True)
     type = models.CharField(max_length=12)
     received = models.PositiveIntegerField(default=0)
@@ -34,7 +34,30 @@ class DailyFact(models.Model):
     class Meta:
         verbose_name = "统计日汇总"
         verbose_name_plural = "统计日汇总"
-        indexes = [models.Index(fields=["day", "township"]), models.Index(fields=["unit_id"])]
+        indexes = [models.Index(fields=["day", "township"])]
+
+
+class UnitDayFact(models.Model):
+    """The same counts per day and lead unit (appeals not yet dispatched have no unit)."""
+
+    day = models.DateField(db_index=True)
+    unit_id = models.BigIntegerField(db_index=True)
+    received = models.PositiveIntegerField(default=0)
+    effective = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+    merged = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    completed_on_time = models.PositiveIntegerField(default=0)
+    dispatched = models.PositiveIntegerField(default=0)
+    dispatched_on_time = models.PositiveIntegerField(default=0)
+    acknowledged = models.PositiveIntegerField(default=0)
+    acknowledged_on_time = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    bad = models.PositiveIntegerField(default=0)
+    bad_rectified = models.PositiveIntegerField(default=0)
+    rehandled = models.PositiveIntegerField(default=0)
+    orders = models.PositiveIntegerField(default=0)
 
 
 class FactsState(models.Model):

@@ -74,9 +74,10 @@ def appeals_for(user):
         return qs.filter(Q(lead_unit_id=user.unit_id) | Exists(current)).exclude(
             status=AppealStatus.PENDING_DISPATCH
         )
-    if role == Role.COUNTY_LEADER and user.unit_id:
-        # A leader's office sees, read-only, what was filed from its 找县长/找县委书记 codes.
-        return qs.filter(addressee_unit_id=user.unit_id)
+    if role == Role.COUNTY_LEADER:
+        # County leaders oversee every appeal, read-only (no transition is theirs): the lists
+        # behind the dashboards' figures; their own page shows what was addressed to them.
+        return qs
     return qs.none()
 
 

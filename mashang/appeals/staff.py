@@ -177,9 +177,8 @@ def callbacks(request):
 @staff_view(Role.COUNTY_LEADER)
 def leader_view(request):
     """A county leader's office: what was filed to them, read-only, with its status."""
-    return _list(
-        request, appeals_for(request.user), title="县领导 · 码上找我的诉求", order="-received_at"
-    )
+    mine = appeals_for(request.user).filter(addressee_unit_id=request.user.unit_id)
+    return _list(request, mine, title="县领导 · 码上找我的诉求", order="-received_at")
 
 
 @staff_view()

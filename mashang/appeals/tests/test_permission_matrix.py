@@ -25,7 +25,8 @@ ROLES = [
     "county_leader",
 ]
 # Who may see which appeal: A is led by housing (handler_a, leader_a), B by water (handler_b),
-# X is an accusation, L was filed from the 找县长 code and still waits at the desk.
+# X is an accusation, L was filed from the 找县长 code and still waits at the desk. County
+# leaders read everything but an accusation and act on nothing.
 VISIBLE = {
     "admin": {"A", "B", "L"},
     "dispatcher": {"A", "B", "L"},
@@ -34,7 +35,7 @@ VISIBLE = {
     "leader_a": {"A"},
     "handler_b": {"B"},
     "discipline": {"X"},
-    "county_leader": {"L"},
+    "county_leader": {"A", "B", "L"},  # oversees everything, read-only
 }
 # Who may add an internal note to what they see (leaders' offices only read).
 MAY_NOTE = {"admin", "dispatcher", "supervisor", "handler_a", "leader_a", "handler_b", "discipline"}
@@ -158,3 +159,9 @@ def test_others_see_accusations_only_as_a_count(client, people, world):
     login(client, people.dispatcher)
     page = client.get(reverse("desk")).content.decode()
     assert "检举控告 1 件" in page and world["X"].number not in page
+
+
+def test_a_leaders_own_page_lists_what_was_addressed_to_them(client, people, world):
+    login(client, people.county_leader)
+    page = client.get(reverse("leader_view")).content.decode()
+    assert world["L"].number in page and world["A"].number not in page

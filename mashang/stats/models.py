@@ -9,11 +9,9 @@ last build; today's appeals are always counted live.
 from django.db import models
 
 
-class DailyFact(models.Model):
-    day = models.DateField(db_index=True)
-    township = models.CharField(max_length=12, blank=True)
-    kind = models.CharField(max_length=20, blank=True)
-    type = models.CharField(max_length=12)
+class Counts(models.Model):
+    """One column per condition of `metrics.COUNTS`, plus 督办 orders."""
+
     received = models.PositiveIntegerField(default=0)
     effective = models.PositiveIntegerField(default=0)
     invalid = models.PositiveIntegerField(default=0)
@@ -32,32 +30,26 @@ class DailyFact(models.Model):
     orders = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class DailyFact(Counts):
+    day = models.DateField(db_index=True)
+    township = models.CharField(max_length=12, blank=True)
+    kind = models.CharField(max_length=20, blank=True)
+    type = models.CharField(max_length=12)
+
+    class Meta:
         verbose_name = "统计日汇总"
         verbose_name_plural = "统计日汇总"
         indexes = [models.Index(fields=["day", "township"])]
 
 
-class UnitDayFact(models.Model):
+class UnitDayFact(Counts):
     """The same counts per day and lead unit (appeals not yet dispatched have no unit)."""
 
     day = models.DateField(db_index=True)
     unit_id = models.BigIntegerField(db_index=True)
-    received = models.PositiveIntegerField(default=0)
-    effective = models.PositiveIntegerField(default=0)
-    invalid = models.PositiveIntegerField(default=0)
-    merged = models.PositiveIntegerField(default=0)
-    completed = models.PositiveIntegerField(default=0)
-    completed_on_time = models.PositiveIntegerField(default=0)
-    dispatched = models.PositiveIntegerField(default=0)
-    dispatched_on_time = models.PositiveIntegerField(default=0)
-    acknowledged = models.PositiveIntegerField(default=0)
-    acknowledged_on_time = models.PositiveIntegerField(default=0)
-    rated = models.PositiveIntegerField(default=0)
-    satisfied = models.PositiveIntegerField(default=0)
-    bad = models.PositiveIntegerField(default=0)
-    bad_rectified = models.PositiveIntegerField(default=0)
-    rehandled = models.PositiveIntegerField(default=0)
-    orders = models.PositiveIntegerField(default=0)
 
 
 class FactsState(models.Model):

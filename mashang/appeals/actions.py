@@ -230,15 +230,27 @@ def request_extension(appeal: Appeal, reason: str, new_due, *, acting_user) -> E
     return request
 
 
+def _lock_extension(request, name: str, user, expected: str, message: str):
+    """Lock the appeal (authorising `name`), then the request, which must be at `expected`."""
+    appeal, _t = _lock(request.appeal, name, user)
+    request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != expected:
+        raise TransitionError(message)
+    return appeal, request
+
+
 @transaction.atomic
 def endorse_extension(
     request: ExtensionRequest, approve: bool, *, acting_user, note: str = ""
 ) -> ExtensionRequest:
     """The unit leader passes a handler's extension request on to the desk, or stops it."""
-    appeal, _t = _lock(request.appeal, "endorse_extension", acting_user)
-    request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
-    if request.status != ExtensionStatus.LEADER:
-        raise TransitionError("这份延期申请不在单位负责人审核环节。")
+    appeal, request = _lock_extension(
+        request,
+        "endorse_extension",
+        acting_user,
+        ExtensionStatus.LEADER,
+        "这份延期申请不在单位负责人审核环节。",
+    )
     request.status = ExtensionStatus.PENDING if approve else ExtensionStatus.REFUSED
     if not approve:
         request.decided_by, request.decided_at = acting_user, timezone.now()
@@ -258,10 +270,13 @@ def endorse_extension(
 def decide_extension(
     request: ExtensionRequest, approve: bool, *, acting_user, note: str = ""
 ) -> ExtensionRequest:
-    appeal, _t = _lock(request.appeal, "decide_extension", acting_user)
-    request = ExtensionRequest.objects.select_for_update().get(pk=request.pk)
-    if request.status != ExtensionStatus.PENDING:
-        raise TransitionError("这份延期申请已经审批过了。")
+    appeal, request = _lock_extension(
+        request,
+        "decide_extension",
+        acting_user,
+        ExtensionStatus.PENDING,
+        "这份延期申请已经审批过了。",
+    )
     request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     request.decided_by = acting_user
     request.decided_at = timezone.now()

@@ -1,7 +1,7 @@
 """POST /api/v1/appeals: the citizen's form as JSON, with the same rules and errors."""
 
 from django.conf import settings
-from ninja import File, Form, Router, Schema, Status, UploadedFile
+from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 
 from mashang.appeals import intake
 from mashang.appeals.choices import AppealType
@@ -16,10 +16,11 @@ router = Router(tags=["诉求提交"])
 
 
 class AppealIn(Schema):
-    code: str
+    # Required strings are non-empty: a form sends an empty field as if it were missing.
+    code: str = Field(min_length=1, description="二维码的 token（海报上二维码网址的最后一段）")
     type: AppealType
-    content: str
-    client_token: str
+    content: str = Field(min_length=1, description="诉求内容，10 到 2000 字")
+    client_token: str = Field(min_length=1, description="客户端生成的幂等键：重试时不变")
     place_description: str = ""
     name: str = ""
     phone: str = ""

@@ -1,8 +1,10 @@
 """Staff endpoints: the same restricted querysets and action functions as the pages."""
 
 from datetime import datetime
+from typing import Annotated, Literal, get_args
 
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
+from pydantic import BeforeValidator, ConfigDict
 
 from mashang.appeals import actions
 from mashang.appeals.models import Appeal, AppealEvent, ExtensionRequest
@@ -11,7 +13,7 @@ from mashang.appeals.workflow import TransitionError
 from mashang.directory.models import Unit
 
 from .auth import StaffToken
-from .errors import ApiError, ErrorOut
+from .errors import ApiError, responses
 from .intake import router as appeals_router
 
 router = Router(tags=["诉求办理（工作人员）"], auth=StaffToken())
@@ -49,17 +51,21 @@ class AppealDetail(AppealItem):
 
 
 class Page(Schema):
-    count: int
+    count: int = Field(description="符合条件的总条数")
     page: int
     page_size: int
     items: list[AppealItem]
 
 
+# Bounded so that an absurd page cannot overflow the database's integers.
+MAX_PAGE = 100_000
+
+
 class ListFilters(Schema):
-    status: str | None = None
-    type: str | None = None
-    page: int = 1
-    page_size: int = 50
+    status: str | None = Field(None, description="状态代码，如 pending_dispatch")
+    type: str | None = Field(None, description="诉求类型代码，如 complaint")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="页码，从 1 开始")
+    page_size: int = Field(50, ge=1, le=100, description="每页条数，最多 100")
 
 
 def _item(a: Appeal) -> dict:
@@ -87,13 +93,43 @@ def _get(request, pk: int) -> Appeal:
         raise ApiError(404, "not_found", "没有找到这条诉求，或您无权查看") from exc
 
 
-ERRORS = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut}
+ERRORS = responses(400, 401, 404, 409, 429)
+# Database ids fit in a signed 64-bit integer: larger numbers are refused before any query.
+MAX_ID = 2**63 - 1
+AppealId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _json_integer(value):
+    # JSON Schema's integer: 7 or 7.0, never "7" or true (which pydantic would coerce).
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("应为整数")
+    return value
+
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID, strict=False), BeforeValidator(_json_integer)]
+Action = Literal[
+    "dispatch",
+    "accept",
+    "return",
+    "extend",
+    "endorse-extension",
+    "decide-extension",
+    "ask",
+    "reply",
+    "callback",
+    "invalidate",
+    "merge",
+    "accept-accusation",
+    "conclude-accusation",
+    "note",
+]
+ACTIONS = list(get_args(Action))
 
 
 # GET /appeals shares its path with the public POST /appeals: one router must hold both.
 @appeals_router.get(
     "/appeals",
-    response={200: Page, 401: ErrorOut},
+    response={200: Page, **responses(400, 401, 429)},
     auth=StaffToken(),
     tags=["诉求办理（工作人员）"],
     summary="我可见的诉求（分页）",
@@ -104,19 +140,18 @@ def list_appeals(request, filters: Query[ListFilters]):
         qs = qs.filter(status=filters.status)
     if filters.type:
         qs = qs.filter(type=filters.type)
-    size = max(1, min(filters.page_size, 100))
-    page = max(1, filters.page)
+    size, page = filters.page_size, filters.page
     count = qs.count()
     rows = qs[(page - 1) * size : page * size]
     return {"count": count, "page": page, "page_size": size, "items": [_item(a) for a in rows]}
 
 
 @router.get(
-    "/appeals/{int:appeal_id}",
+    "/appeals/{appeal_id}",
     response={200: AppealDetail, **ERRORS},
     summary="诉求详情（含内部记录）",
 )
-def get_appeal(request, appeal_id: int):
+def get_appeal(request, appeal_id: AppealId):
     appeal = _get(request, appeal_id)
     events = [
         {
@@ -141,19 +176,31 @@ def get_appeal(request, appeal_id: int):
     }
 
 
+def _text_only(value):
+    if value is not None and not isinstance(value, str):
+        raise ValueError("应为 ISO 8601 日期时间字符串")
+    return value
+
+
 class ActionIn(Schema):
-    lead_unit_id: int | None = None
-    urgency: str = "normal"
-    co_unit_ids: list[int] = []
+    """The fields every action may read. Types are strict: `"approve": 0` or `"1"` for an id is
+    refused rather than guessed at, as the OpenAPI file says."""
+
+    model_config = ConfigDict(strict=True)
+
+    lead_unit_id: Id | None = None
+    urgency: str = Field("normal", description="派单时的紧急程度：normal、urgent 或 complex")
+    co_unit_ids: list[Id] = Field([], max_length=20)
     note: str = ""
     reason: str = ""
-    new_due: datetime | None = None
+    # JSON has no date type: an ISO 8601 string is parsed, a number is refused.
+    new_due: Annotated[datetime, Field(strict=False), BeforeValidator(_text_only)] | None = None
     result: str = ""
     rating: str = ""
     solved: bool = True
     rehandle: bool = False
-    original_id: int | None = None
-    extension_id: int | None = None
+    original_id: Id | None = None
+    extension_id: Id | None = None
     approve: bool = True
     feedback: str = ""
     question: str = ""
@@ -179,6 +226,8 @@ def _run(name: str, appeal: Appeal, body: ActionIn, user):
     if name == "return":
         return actions.return_appeal(appeal, body.reason, acting_user=user)
     if name == "extend":
+        if body.new_due is None:
+            raise ApiError(400, "invalid", "请填写延期后的期限", {"new_due": "缺少此项"})
         return actions.request_extension(appeal, body.reason, body.new_due, acting_user=user)
     if name == "endorse-extension":
         return actions.endorse_extension(
@@ -212,35 +261,16 @@ def _run(name: str, appeal: Appeal, body: ActionIn, user):
         return actions.conclude_accusation(appeal, body.feedback, acting_user=user)
     if name == "note":
         return actions.add_note(appeal, body.note, acting_user=user)
-    raise ApiError(404, "unknown_action", "没有这个操作")
-
-
-ACTIONS = [
-    "dispatch",
-    "accept",
-    "return",
-    "extend",
-    "endorse-extension",
-    "decide-extension",
-    "ask",
-    "reply",
-    "callback",
-    "invalidate",
-    "merge",
-    "accept-accusation",
-    "conclude-accusation",
-    "note",
-]
+    raise AssertionError(name)  # `Action` lists every name handled above
 
 
 @router.post(
-    "/appeals/{int:appeal_id}/{action}",
+    "/appeals/{appeal_id}/{action}",
     response={200: AppealItem, **ERRORS},
     summary="执行办理操作：" + "、".join(ACTIONS),
+    description="每个操作读取 body 中与之相关的字段；状态或角色不允许时为 409。",
 )
-def act(request, appeal_id: int, action: str, body: ActionIn):
-    if action not in ACTIONS:
-        raise ApiError(404, "unknown_action", "没有这个操作")
+def act(request, appeal_id: AppealId, action: Path[Action], body: ActionIn):
     appeal = _get(request, appeal_id)
     try:
         _run(action, appeal, body, request.auth)

@@ -1,4 +1,4 @@
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponseBadRequest, JsonResponse
 
 
 class RejectNulBytes:
@@ -11,12 +11,29 @@ class RejectNulBytes:
     def __init__(self, get_response):
         self.get_response = get_response
 
+    MESSAGE = "请求包含无效字符。"
+
     def __call__(self, request):
         if self._has_nul(request):
-            return HttpResponseBadRequest(
-                "请求包含无效字符。".encode(), content_type="text/plain; charset=utf-8"
-            )
+            return self._refuse(request.path)
         return self.get_response(request)
+
+    def _refuse(self, path: str):
+        """In the error format of the part of the site that was asked."""
+        if path.startswith("/api/"):
+            return JsonResponse(
+                {"code": "invalid", "message": self.MESSAGE, "fields": {}},
+                status=400,
+                json_dumps_params={"ensure_ascii": False},
+            )
+        if path.startswith("/open311/"):
+            from mashang.api.open311 import Open311Error, _error_response
+
+            fmt = "json" if path.endswith(".json") else "xml"
+            return _error_response(fmt, Open311Error(400, self.MESSAGE))
+        return HttpResponseBadRequest(
+            self.MESSAGE.encode(), content_type="text/plain; charset=utf-8"
+        )
 
     @staticmethod
     def _has_nul(request) -> bool:

@@ -184,19 +184,13 @@ def start_intake(
     saved: list[AppealPhoto] = []
     try:
         with transaction.atomic():
-            draft = IntakeDraft.objects.create(
+            draft = _new_draft(
+                data,
                 token=token,
-                placement=placement,
                 channel=channel,
                 division=placement.division,
-                type=data.type,
-                content=data.content,
-                place_description=data.place_description,
-                reporter_name=data.name,
-                reporter_phone=data.phone,
-                reporter_id_number=data.id_number,
-                phone_index=phone_key,
-                is_anonymous=not data.needs_phone,
+                phone_key=phone_key,
+                placement=placement,
             )
             for photo in data.photos:
                 saved.append(
@@ -245,20 +239,28 @@ def start_trusted_intake(
         RATE_FILE,
     )
     with transaction.atomic():
-        draft = IntakeDraft.objects.create(
-            token=token,
-            channel=Channel.OPEN311,
-            division=division,
-            type=data.type,
-            content=data.content,
-            place_description=data.place_description,
-            reporter_name=data.name,
-            reporter_phone=data.phone,
-            reporter_id_number=data.id_number,
-            phone_index=phone_key,
+        draft = _new_draft(
+            data, token=token, channel=Channel.OPEN311, division=division, phone_key=phone_key
         )
         appeal, query_code = _file(draft)
     return IntakeResult(draft=draft, appeal=appeal, query_code=query_code)
+
+
+def _new_draft(data: IntakeData, *, token, channel, division, phone_key, placement=None):
+    return IntakeDraft.objects.create(
+        token=token,
+        placement=placement,
+        channel=channel,
+        division=division,
+        type=data.type,
+        content=data.content,
+        place_description=data.place_description,
+        reporter_name=data.name,
+        reporter_phone=data.phone,
+        reporter_id_number=data.id_number,
+        phone_index=phone_key,
+        is_anonymous=not data.needs_phone,
+    )
 
 
 def _delete_files(photos: list[AppealPhoto]) -> None:

@@ -7,20 +7,27 @@ base is zero: an empty period shows "—", never a division by zero.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import Count, F, Q
 from django.db.models.functions import Substr, TruncDay, TruncMonth, TruncWeek
 
-from mashang.appeals.choices import SATISFIED_RATINGS, AppealStatus
+from mashang.appeals.choices import SATISFIED_RATINGS, AppealStatus, AppealType
 from mashang.appeals.models import Appeal
 from mashang.deadlines.calendar import SHANGHAI
 from mashang.deadlines.models import SupervisionOrder
 
 DONE = [AppealStatus.COMPLETED, AppealStatus.CLOSED]
+# The types these figures count: every one but 检举控告.
+PUBLIC_TYPES = [(v, label) for v, label in AppealType.choices if v != AppealType.ACCUSATION]
 NOT_EFFECTIVE = [AppealStatus.INVALID, AppealStatus.MERGED]
 # Codes are 6 digits down to the county and 9 for a township: /430000/430400/430422/430422101/
 TOWNSHIP_IN_PATH = (23, 9)
+
+
+def local_midnight(value: str) -> datetime:
+    """ "2026-01-31" → that day's 00:00 in Asia/Shanghai; ValueError for anything else."""
+    return datetime.combine(date.fromisoformat(value), datetime.min.time(), SHANGHAI)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 lists behind every figure (with Excel export). Figures come from `metrics` only."""
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
@@ -45,7 +45,7 @@ FILTERS = {
 
 def _day(value: str | None) -> datetime | None:
     try:
-        return datetime.combine(date.fromisoformat(value), datetime.min.time(), SHANGHAI)
+        return metrics.local_midnight(value)
     except (TypeError, ValueError):
         return None
 
@@ -65,9 +65,7 @@ class Scope:
             code=g.get("township", ""), level="township"
         ).first()
         self.kind = g.get("kind") if g.get("kind") in QRKind.values else ""
-        self.type = (
-            g.get("type") if g.get("type") in ("consult", "help", "complaint", "suggestion") else ""
-        )
+        self.type = g.get("type") if g.get("type") in dict(metrics.PUBLIC_TYPES) else ""
         self.unit = unit
         self.params = {
             k: v
@@ -131,6 +129,7 @@ def _common(request, scope: Scope) -> dict:
         "nav": nav_for(request.user),
         "scope": scope,
         "kinds": QRKind.choices,
+        "types": metrics.PUBLIC_TYPES,
         "townships": Division.objects.filter(level="township")
         .order_by("code")
         .values_list("code", "name"),
@@ -154,18 +153,7 @@ def overview(request):
             reverse("stats_overview") + "?" + urlencode({**scope.params, "township": t["key"]})
         )
     towns.sort(key=lambda t: (-(t["satisfaction"] or 0), -t["effective"]))
-    kind_labels, type_labels = (
-        dict(QRKind.choices),
-        dict(
-            (k, v)
-            for k, v in [
-                ("consult", "咨询"),
-                ("help", "求助"),
-                ("complaint", "投诉"),
-                ("suggestion", "建议"),
-            ]
-        ),
-    )
+    kind_labels, type_labels = dict(QRKind.choices), dict(metrics.PUBLIC_TYPES)
     by_kind = [
         {**r, "name": kind_labels.get(r["key"], "其他渠道")} for r in figures.breakdown("kind")
     ]

@@ -1,9 +1,7 @@
 import json
-from datetime import date, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from mashang.deadlines.calendar import SHANGHAI
 from mashang.directory.models import Division
 from mashang.stats import metrics
 
@@ -12,7 +10,7 @@ def _day(value: str | None, name: str):
     if not value:
         return None
     try:
-        return datetime.combine(date.fromisoformat(value), datetime.min.time(), SHANGHAI)
+        return metrics.local_midnight(value)
     except ValueError as exc:
         raise CommandError(f"--{name} 应为 2026-01-31 这样的日期") from exc
 

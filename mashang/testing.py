@@ -67,6 +67,17 @@ def make_county() -> SimpleNamespace:
         discipline=person("t_discipline", Role.DISCIPLINE, units.discipline, "纪检干部"),
         supervisor=person("t_supervisor", Role.SUPERVISOR, units.supervision, "督查员"),
         county_leader=person("t_county_leader", Role.COUNTY_LEADER, units.county_gov, "县长"),
+        catalog_admin=person("t_catalog_admin", Role.CATALOG_ADMIN, units.centre, "事项管理员"),
+        policy_officer=person("t_policy_officer", Role.POLICY_OFFICER, units.centre, "政策专员"),
+        finance_clerk=person("t_finance_clerk", Role.FINANCE_CLERK, units.centre, "财务人员"),
+        # One person, two roles: a water-bureau clerk who handles appeals and keeps the catalogue.
+        clerk_b=Staff.objects.create_user(
+            username="t_clerk_b",
+            password=PASSWORD,
+            roles=[Role.HANDLER, Role.CATALOG_ADMIN],
+            unit=units.water,
+            full_name="水利兼职事项员",
+        ),
     )
     positions = SimpleNamespace(
         housing_chief=Position.objects.create(

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from mashang.core.crypto import secret_digest
 from mashang.deadlines import clock
-from mashang.directory.choices import UnitKind
+from mashang.directory.choices import Role, UnitKind
 from mashang.directory.models import Unit
 from mashang.notifications.outbox import queue_sms, queue_unit_message
 
@@ -216,7 +216,11 @@ def request_extension(appeal: Appeal, reason: str, new_due, *, acting_user) -> E
     if new_due > clock.extension_limit(appeal, now):
         raise TransitionError("延期不能超过5个工作日。")
     # The unit's rule (安阳 art. 50): a handler's request needs the unit head's approval first.
-    first = ExtensionStatus.PENDING if acting_user.role == "unit_leader" else ExtensionStatus.LEADER
+    first = (
+        ExtensionStatus.PENDING
+        if acting_user.has_role(Role.UNIT_LEADER)
+        else ExtensionStatus.LEADER
+    )
     request = ExtensionRequest.objects.create(
         appeal=appeal, requested_by=acting_user, reason=reason, new_due=new_due, status=first
     )
@@ -450,9 +454,8 @@ def _rate(appeal, rating, solved, now):
 def record_bad_rating_contact(appeal: Appeal, note: str, *, acting_user) -> Appeal:
     """The supervision office has called the citizen who gave a real-name bad rating."""
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
-    if not appeals_for(acting_user).filter(pk=appeal.pk).exists() or acting_user.role not in (
-        "supervisor",
-        "admin",
+    if not appeals_for(acting_user).filter(pk=appeal.pk).exists() or not acting_user.has_role(
+        Role.SUPERVISOR, Role.ADMIN
     ):
         raise TransitionError("只有效能督查人员可以登记差评联系。")
     if appeal.bad_rating_at is None:

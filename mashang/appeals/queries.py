@@ -61,23 +61,21 @@ def appeals_for(user):
     qs = Appeal.objects.all()
     if not user.is_authenticated or not user.is_active:
         return qs.none()
-    role = user.role
-    if role == Role.DISCIPLINE:
-        return qs.accusations()
+    roles = user.role_set
+    if Role.DISCIPLINE in roles:
+        return qs.accusations()  # a commission account holds no other role (Staff.clean)
     qs = qs.not_accusations()
-    if role in (Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR):
+    # County leaders oversee every appeal, read-only (no transition is theirs): the lists
+    # behind the dashboards' figures; their own page shows what was addressed to them.
+    if roles & {Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR, Role.COUNTY_LEADER}:
         return qs
-    if role in (Role.HANDLER, Role.UNIT_LEADER) and user.unit_id:
+    if roles & {Role.HANDLER, Role.UNIT_LEADER} and user.unit_id:
         current = Assignment.objects.filter(
             appeal=OuterRef("pk"), unit_id=user.unit_id, active=True
         )
         return qs.filter(Q(lead_unit_id=user.unit_id) | Exists(current)).exclude(
             status=AppealStatus.PENDING_DISPATCH
         )
-    if role == Role.COUNTY_LEADER:
-        # County leaders oversee every appeal, read-only (no transition is theirs): the lists
-        # behind the dashboards' figures; their own page shows what was addressed to them.
-        return qs
     return qs.none()
 
 

@@ -81,7 +81,7 @@ def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at
         .values_list("code", "name"),
         # Outside the commission, only the desk and supervision know how many there are.
         "accusations": accusation_count()
-        if request.user.role in (Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR)
+        if request.user.has_role(Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR)
         else None,
         "now": timezone.now(),
     }
@@ -120,7 +120,7 @@ def workbench(request):
     if statuses:
         qs = qs.filter(status__in=statuses)
     extra = {}
-    if request.user.role == Role.UNIT_LEADER:
+    if request.user.has_role(Role.UNIT_LEADER):
         extra["extensions"] = (
             ExtensionRequest.objects.filter(
                 status=ExtensionStatus.LEADER, appeal__lead_unit_id=request.user.unit_id
@@ -193,19 +193,19 @@ def appeal_detail(request, pk: int):
     if ExtensionStatus.PENDING not in waiting:
         can.discard("decide_extension")
     if (
-        user.role in (Role.SUPERVISOR, Role.ADMIN)
+        user.has_role(Role.SUPERVISOR, Role.ADMIN)
         and appeal.bad_rating_at
         and not appeal.bad_rating_contacted_at
     ):
         can.add("bad_rating_contact")
     orders = list(appeal.supervision_orders.select_related("unit", "issued_by"))
     if (
-        user.role in (Role.SUPERVISOR, Role.ADMIN)
+        user.has_role(Role.SUPERVISOR, Role.ADMIN)
         and appeal.lead_unit_id
         and not appeal.is_accusation
     ):
         can.add("order")
-    if any(o.status == "open" and o.unit_id == user.unit_id for o in orders) and user.role in (
+    if any(o.status == "open" and o.unit_id == user.unit_id for o in orders) and user.has_role(
         Role.HANDLER,
         Role.UNIT_LEADER,
     ):
@@ -221,8 +221,7 @@ def appeal_detail(request, pk: int):
         "extensions": extensions,
         "orders": orders,
         "ratings": Rating.choices,
-        "reporter_visible": user.role
-        in (
+        "reporter_visible": user.has_role(
             Role.DISPATCHER,
             Role.ADMIN,
             Role.HANDLER,

@@ -66,9 +66,9 @@ class TransitionError(Exception):
 def authorize(appeal, name: str, user) -> Transition:
     """Return the transition, or raise TransitionError saying in Chinese why not."""
     transition = TRANSITIONS[name]
-    if not user.is_active or user.role not in transition.roles:
+    if not user.has_role(*transition.roles):
         raise TransitionError(f"您的角色不能执行“{transition.label}”。")
-    if appeal.is_accusation != (user.role == Role.DISCIPLINE):
+    if appeal.is_accusation != user.has_role(Role.DISCIPLINE):
         raise TransitionError(f"您的角色不能执行“{transition.label}”。")
     if appeal.status not in transition.sources:
         raise TransitionError(

@@ -26,6 +26,6 @@ def nav_for(user) -> list[dict]:
         url = reverse(name)
         view = resolve(url).func
         access = getattr(view, "access", None)
-        if access and access != "public" and user.role in access:
+        if access and access != "public" and not user.role_set.isdisjoint(access):
             items.append({"name": name, "label": label, "url": url})
     return items

@@ -16,7 +16,7 @@ from .models import OrderStatus, SupervisionOrder
 @transaction.atomic
 def issue_order(appeal, reason: str, *, acting_user, due_at=None) -> SupervisionOrder:
     """For refusal, overdue, unsolved or poor handling (潍坊 art. 26)."""
-    if acting_user.role not in (Role.SUPERVISOR, Role.ADMIN):
+    if not acting_user.has_role(Role.SUPERVISOR, Role.ADMIN):
         raise TransitionError("只有效能督查人员可以督办。")
     if not appeals_for(acting_user).filter(pk=appeal.pk).exists() or appeal.lead_unit_id is None:
         raise TransitionError("只能督办已派单的诉求。")
@@ -59,7 +59,7 @@ def issue_order(appeal, reason: str, *, acting_user, due_at=None) -> Supervision
 def answer_order(order: SupervisionOrder, answer: str, *, acting_user) -> SupervisionOrder:
     order = SupervisionOrder.objects.select_for_update().get(pk=order.pk)
     if (
-        acting_user.role not in (Role.HANDLER, Role.UNIT_LEADER)
+        not acting_user.has_role(Role.HANDLER, Role.UNIT_LEADER)
         or acting_user.unit_id != order.unit_id
     ):
         raise TransitionError("只有被督办单位可以答复。")

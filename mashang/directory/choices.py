@@ -38,3 +38,8 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", "效能督查员"
     COUNTY_LEADER = "county_leader", "县领导"
     ADMIN = "admin", "系统管理员"
+    # The one-window pillar: one person often holds several roles (a unit clerk who handles
+    # appeals and reviews applications), so staff carry a set of them.
+    CATALOG_ADMIN = "catalog_admin", "事项管理员"
+    POLICY_OFFICER = "policy_officer", "惠企政策专员"
+    FINANCE_CLERK = "finance_clerk", "财务拨付员"

@@ -267,15 +267,16 @@ def _create_staff(rng: random.Random, units: dict[str, Unit]) -> None:
 
     def add(username, role, unit, title=None):
         index = len(staff)
+        roles = [role] if isinstance(role, str) else list(role)
         staff.append(
             Staff(
                 username=username,
                 full_name=people[index],
-                role=role,
+                roles=roles,
                 unit=unit,
                 password=password,
-                is_staff=role == Role.ADMIN,
-                is_superuser=role == Role.ADMIN,
+                is_staff=Role.ADMIN in roles,
+                is_superuser=Role.ADMIN in roles,
                 mobile=f"1390734{index:04d}",
             )
         )
@@ -298,15 +299,19 @@ def _create_staff(rng: random.Random, units: dict[str, Unit]) -> None:
     add("supervisor", Role.SUPERVISOR, units["县效能督查办"])
     add("unitleader", Role.UNIT_LEADER, units["县住房和城乡建设局"], PositionTitle.BUREAU_CHIEF)
     add("handler", Role.HANDLER, units["县住房和城乡建设局"])
+    # One-window pillar: the centre's catalogue keeper also answers appeals addressed to the centre.
+    add("catalog", (Role.CATALOG_ADMIN, Role.HANDLER), units["县政务服务中心"])
+    add("policy", Role.POLICY_OFFICER, units["县人力资源和社会保障局"])
+    add("finance", Role.FINANCE_CLERK, units["县财政局"])
 
     add(next_name(), Role.ADMIN, units["县政务服务中心"])
-    for _ in range(7):
+    for _ in range(6):
         add(next_name(), Role.DISPATCHER, units["县诉求分拨中心"])
     for _ in range(5):
         add(next_name(), Role.DISCIPLINE, units["县纪委监委"])
-    for _ in range(5):
-        add(next_name(), Role.SUPERVISOR, units["县效能督查办"])
     for _ in range(4):
+        add(next_name(), Role.SUPERVISOR, units["县效能督查办"])
+    for _ in range(3):  # and the catalogue keeper above
         add(next_name(), Role.HANDLER, units["县政务服务中心"])
     add(next_name(), Role.COUNTY_LEADER, units["县委办公室"])
     add(next_name(), Role.COUNTY_LEADER, units["县人民政府办公室"])
@@ -355,4 +360,7 @@ DEMO_LOGINS = [
     ("discipline", "纪检干部（县纪委监委）"),
     ("supervisor", "效能督查员"),
     ("leader", "县领导（县长）"),
+    ("catalog", "事项管理员兼承办人（县政务服务中心）"),
+    ("policy", "惠企政策专员（县人社局）"),
+    ("finance", "财务拨付员（县财政局）"),
 ]

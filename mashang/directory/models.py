@@ -1,6 +1,8 @@
 """The administrative directory: divisions, units, positions and the staff who hold them."""
 
+from django import forms
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -128,15 +130,49 @@ class Position(models.Model):
         return f"{self.unit.name}{self.get_title_display()}"
 
 
+class RoleSetField(models.JSONField):
+    """A set of `Role` values, stored as a sorted JSON list; ticked as checkboxes in forms."""
+
+    def formfield(self, **kwargs):
+        return forms.MultipleChoiceField(
+            label=self.verbose_name,
+            choices=Role.choices,
+            widget=forms.CheckboxSelectMultiple,
+            required=not self.blank,
+            help_text=self.help_text,
+        )
+
+    def get_prep_value(self, value):
+        return super().get_prep_value(sorted(set(value or ())))
+
+
+def validate_roles(value) -> None:
+    roles = set(value or ())
+    unknown = roles - set(Role.values)
+    if unknown:
+        raise ValidationError(f"未知角色：{'、'.join(sorted(unknown))}")
+    if not roles:
+        raise ValidationError("请至少选择一个角色。")
+    if Role.DISCIPLINE in roles and len(roles) > 1:
+        # Whistle-blowers stay protected: a commission account sees accusations and nothing else.
+        raise ValidationError("纪检干部账号不能兼任其他角色。")
+
+
 class StaffManager(UserManager):
-    pass
+    def _create_user(self, username, email, password, **extra_fields):
+        # `role=` is shorthand for a one-role account (scripts and tests).
+        if "role" in extra_fields:
+            extra_fields["roles"] = [extra_fields.pop("role")]
+        return super()._create_user(username, email, password, **extra_fields)
 
 
 class Staff(AbstractUser):
-    """A member of staff: one unit, one role. Role and unit decide what they can see and do."""
+    """A member of staff: one unit, a set of roles. Roles and unit decide what they can see and do."""
 
     full_name = models.CharField("姓名", max_length=30, blank=True)
-    role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.HANDLER)
+    roles = RoleSetField(
+        "角色", default=list, validators=[validate_roles], help_text="可多选；纪检干部不能兼任。"
+    )
     unit = models.ForeignKey(
         Unit,
         verbose_name="所属单位",
@@ -166,12 +202,25 @@ class Staff(AbstractUser):
         now = now or timezone.now()
         return bool(self.locked_until and self.locked_until > now)
 
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(self.roles or ())
+
+    @property
+    def role_labels(self) -> str:
+        return "、".join(label for value, label in Role.choices if value in self.role_set)
+
     def save(self, *args, **kwargs):
         # Only administrators reach the Django admin; a superuser is always an administrator.
-        if self.is_superuser:
-            self.role = Role.ADMIN
-        self.is_staff = self.role == Role.ADMIN
+        if (
+            self.is_superuser
+            and Role.ADMIN not in self.role_set
+            and Role.DISCIPLINE not in self.role_set
+        ):
+            self.roles = [*self.role_set, Role.ADMIN]
+        validate_roles(self.roles)  # the commission rule holds for every path, not only forms
+        self.is_staff = Role.ADMIN in self.role_set
         super().save(*args, **kwargs)
 
     def has_role(self, *roles: str) -> bool:
-        return self.is_active and self.role in roles
+        return self.is_active and not self.role_set.isdisjoint(roles)

@@ -14,10 +14,10 @@ def placements_for(user):
     """County-wide roles see every placement; a unit leader sees those of their own unit
     (a township leader: every wall in the township)."""
     qs = Placement.objects.select_related("division", "addressee_unit", "place_unit")
-    if user.role in COUNTY_WIDE:
+    if user.has_role(*COUNTY_WIDE):
         return qs
     unit = user.unit
-    if user.role == Role.UNIT_LEADER and unit is not None:
+    if user.has_role(Role.UNIT_LEADER) and unit is not None:
         mine = Q(addressee_unit=unit) | Q(place_unit=unit)
         if unit.kind == UnitKind.TOWNSHIP:
             mine |= Q(division__path__startswith=unit.division.path)

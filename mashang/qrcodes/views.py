@@ -51,7 +51,7 @@ def placement_list(request):
             "params": request.GET,
             "query": query.urlencode(),
             "font": posters.font_status(),
-            "can_manage": request.user.role == Role.ADMIN,
+            "can_manage": request.user.has_role(Role.ADMIN),
         },
     )
 

@@ -169,7 +169,7 @@ def overview(request):
         }
         for r in figures.trend(granularity)
     ]
-    show_accusations = request.user.role in (Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN)
+    show_accusations = request.user.has_role(Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN)
     context = _common(request, scope) | {
         "figures": _figures(scope, values),
         "values": values,
@@ -206,9 +206,9 @@ def units(request):
 
 def _unit_for(user, pk: int) -> Unit:
     unit = get_object_or_404(Unit, pk=pk)
-    if user.role in COUNTY_WIDE:
+    if user.has_role(*COUNTY_WIDE):
         return unit
-    if user.role in UNIT_ROLES and user.unit_id == unit.pk:
+    if user.has_role(*UNIT_ROLES) and user.unit_id == unit.pk:
         return unit
     raise Http404("没有找到这个单位，或您无权查看")
 
@@ -241,7 +241,7 @@ def _listed(request):
     unit = None
     if request.GET.get("unit", "").isdigit():
         unit = _unit_for(request.user, int(request.GET["unit"]))
-    elif request.user.role in UNIT_ROLES:
+    elif request.user.has_role(*UNIT_ROLES):
         unit = request.user.unit
     scope = Scope(request, unit=unit)
     visible = appeals_for(request.user)

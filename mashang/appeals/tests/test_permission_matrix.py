@@ -23,6 +23,10 @@ ROLES = [
     "discipline",
     "supervisor",
     "county_leader",
+    "catalog_admin",
+    "policy_officer",
+    "finance_clerk",
+    "clerk_b",
 ]
 # Who may see which appeal: A is led by housing (handler_a, leader_a), B by water (handler_b),
 # X is an accusation, L was filed from the 找县长 code and still waits at the desk. County
@@ -36,9 +40,22 @@ VISIBLE = {
     "handler_b": {"B"},
     "discipline": {"X"},
     "county_leader": {"A", "B", "L"},  # oversees everything, read-only
+    "catalog_admin": set(),  # one-window roles see no appeal
+    "policy_officer": set(),
+    "finance_clerk": set(),
+    "clerk_b": {"B"},  # handler of water and catalogue keeper: the handler's appeals, no more
 }
 # Who may add an internal note to what they see (leaders' offices only read).
-MAY_NOTE = {"admin", "dispatcher", "supervisor", "handler_a", "leader_a", "handler_b", "discipline"}
+MAY_NOTE = {
+    "admin",
+    "dispatcher",
+    "supervisor",
+    "handler_a",
+    "leader_a",
+    "handler_b",
+    "discipline",
+    "clerk_b",
+}
 
 # The matrix: every URL name (page or API operation) that takes an appeal.
 MATRIX = {

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.views import LogoutView
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from mashang.api.api import api
 from mashang.core import views as core_views
@@ -30,6 +30,6 @@ urlpatterns = [
     path("staff/efficiency/", deadline_views.efficiency_page, name="efficiency"),
     path("", include("mashang.appeals.urls")),
     path("api/v1/", api.urls),
-    path("open311/v2/", include("mashang.api.open311_urls")),
+    re_path(r"^open311/+v2/+", include("mashang.api.open311_urls")),
     path("admin/", admin.site.urls),
 ]

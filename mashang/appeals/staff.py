@@ -294,7 +294,7 @@ def _run(name, appeal, request):
         actions.record_callback(
             appeal,
             p.get("rating", ""),
-            p.get("solved") == "1",
+            actions.yes_no(p.get("solved")),
             rehandle=p.get("rehandle") == "1",
             note=p.get("note", ""),
             acting_user=user,

@@ -30,3 +30,21 @@ def permission_denied(request, exception=None):
 
 def page_not_found(request, exception=None):
     return render(request, "core/404.html", status=404)
+
+
+@public_view
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy notice (个人信息保护法 arts. 17, 35): what, why, how long, who, how to ask."""
+    from django.conf import settings
+
+    return render(request, "core/privacy.html", {"contact": settings.PRIVACY_CONTACT})
+
+
+@public_view
+def favicon(request: HttpRequest) -> HttpResponse:
+    """For clients that ask /favicon.ico directly (pages carry it inline)."""
+    from .templatetags.site import FAVICON_SVG
+
+    response = HttpResponse(FAVICON_SVG, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=604800"
+    return response

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Serves /api/v1/docs with the swagger-ui files django-ninja ships (no CDN, works offline).
+    "ninja",
     "mashang.core",
     "mashang.directory",
     "mashang.qrcodes",

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mashang.core.crypto import secret_digest
+from mashang.core.dates import short_when
 from mashang.deadlines import clock
 from mashang.directory.choices import UnitKind
 from mashang.directory.models import Unit
@@ -295,7 +296,12 @@ def decide_extension(
             note=note,
             public_text=f"办理期限延长至{when:%Y年%m月%d日}，原因：{request.reason}",
         )
-        _sms(appeal, "appeal_extended", date=f"{when:%m月%d日}", reason=request.reason[:20])
+        _sms(
+            appeal,
+            "appeal_extended",
+            date=short_when(when.date(), chinese=True),
+            reason=request.reason[:20],
+        )
     else:
         _event(
             appeal,

@@ -36,3 +36,11 @@ def inline_static(path: str) -> str:
 @register.simple_tag
 def favicon_href() -> str:
     return "data:image/svg+xml," + quote(FAVICON_SVG)
+
+
+@register.filter
+def when(value) -> str:
+    """A date in a list: "11-26 09:30", with the year when it is not this year."""
+    from mashang.core.dates import short_when
+
+    return short_when(value)

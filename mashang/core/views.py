@@ -25,7 +25,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def permission_denied(request, exception=None):
-    return render(request, "core/403.html", {"message": str(exception or "")}, status=403)
+    """Staff are refused inside the staff layout (with their menu); citizens in theirs."""
+    context = {"message": str(exception or "")}
+    user = getattr(request, "user", None)
+    if request.path.startswith(("/staff/", "/api/")) or (user and user.is_authenticated):
+        from .nav import nav_for
+
+        if user and user.is_authenticated:
+            context["nav"] = nav_for(user)
+        return render(request, "core/403_staff.html", context, status=403)
+    return render(request, "core/403.html", context, status=403)
 
 
 def page_not_found(request, exception=None):

@@ -17,8 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MIN_TARGET = 44  # px, WCAG 2.5.5 / 适老化: every link and control
 # Every visible link and control; a radio or checkbox counts by the label that holds it.
-MEASURE = (
-    """() => {
+MEASURE = """() => {
   const small = [];
   const seen = new Set();
   for (const el of document.querySelectorAll('a[href], button, input, select, textarea')) {
@@ -28,12 +27,10 @@ MEASURE = (
     seen.add(target);
     const r = target.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue;  // not shown
-    if (r.height < %d) small.push(`${target.tagName} "${target.textContent.trim().slice(0, 20)}" ${Math.round(r.height)}px`);
+    if (r.height < MIN_TARGET) small.push(`${target.tagName} "${target.textContent.trim().slice(0, 20)}" ${Math.round(r.height)}px`);
   }
   return small;
-}"""
-    % MIN_TARGET
-)
+}""".replace("MIN_TARGET", str(MIN_TARGET))
 # A radio's circle sits beside its words (level with them, to their left), never above.
 RADIOS = """() => [...document.querySelectorAll('label.c-radio')].filter(l => l.offsetParent).map(l => {
   const box = l.querySelector('input').getBoundingClientRect();

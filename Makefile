@@ -53,7 +53,7 @@ check-deploy: $(STAMP)
 	SECRET_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_urlsafe(50))') \
 	FIELD_ENCRYPTION_KEYS=k1:$$($(BIN)/python -c 'import secrets;print(secrets.token_hex(16))') \
 	BLIND_INDEX_KEY=$$($(BIN)/python -c 'import secrets;print(secrets.token_hex(32))') \
-	ALLOWED_HOSTS=mashang.example.gov.cn $(BIN)/python manage.py check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=mashang.example.gov.cn SITE_URL=https://mashang.example.gov.cn $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -82,6 +82,7 @@ def test_scan_submit_dispatch_accept_reply_callback(live_server, browser, phone,
     office = staff_login(browser, live_server, "t_supervisor")
     open_appeal(office, live_server, "/staff/callbacks/", number)
     office.check("#actions input[name=rating][value='5']")
+    office.check("#actions input[name=solved][value='1']")
     office.get_by_role("button", name="保存回访").click()
     assert "已回访" in office.locator(".messages").inner_text()
 

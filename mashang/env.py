@@ -100,3 +100,12 @@ def parse_office_hours(raw: str) -> list[tuple[dtime, dtime]]:
     if not spans:
         raise EnvError("OFFICE_HOURS is empty")
     return sorted(spans)
+
+
+def local_site_url(host: str, port: int) -> str:
+    """The demo's public address from HOST/PORT (a wildcard bind is reached on 127.0.0.1)."""
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"

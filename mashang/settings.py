@@ -11,6 +11,7 @@ from mashang.env import (
     envlist,
     envsecret,
     envstr,
+    local_site_url,
     parse_database_url,
     parse_office_hours,
 )
@@ -38,7 +39,16 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where `make run` / `manage.py serve` listen; the demo prints this address on QR codes and in
+# SMS links. Production sets SITE_URL (check --deploy requires it).
+PORT = envint("PORT", 8000)
+HOST = envstr("HOST", "127.0.0.1")
+SITE_URL = (envstr("SITE_URL") or local_site_url(HOST, PORT)).rstrip("/")
+# The one name printed on posters, pages and the 大屏, and who runs the site (page footer).
+SITE_NAME = envstr("SITE_NAME", "衡南县“清”易通·“码”上办")
+SITE_OWNER = envstr("SITE_OWNER", "衡南县人民政府办公室")
+# Who answers questions about personal data (the privacy notice names it).
+PRIVACY_CONTACT = envstr("PRIVACY_CONTACT", "衡南县政务服务中心，电话 0734-0000000")
 # How many reverse proxies (nginx) stand in front: their X-Forwarded-For gives the real IP.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 
@@ -50,6 +60,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    # Serves /api/v1/docs with the swagger-ui files django-ninja ships (no CDN, works offline).
+    "ninja",
     "mashang.core",
     "mashang.directory",
     "mashang.qrcodes",
@@ -180,7 +192,8 @@ X_FRAME_OPTIONS = "DENY"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals": {"()": "mashang.core.logfilters.RefusalsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.views import LogoutView
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from mashang.api.api import api
 from mashang.core import views as core_views
@@ -19,6 +19,8 @@ handler404 = "mashang.core.views.page_not_found"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("privacy", core_views.privacy, name="privacy"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("staff/login/", directory_views.staff_login, name="login"),
     path("staff/logout/", public_view(LogoutView.as_view()), name="logout"),
     path("staff/", directory_views.staff_home, name="staff_home"),
@@ -30,6 +32,6 @@ urlpatterns = [
     path("staff/efficiency/", deadline_views.efficiency_page, name="efficiency"),
     path("", include("mashang.appeals.urls")),
     path("api/v1/", api.urls),
-    path("open311/v2/", include("mashang.api.open311_urls")),
+    re_path(r"^open311/+v2/+", include("mashang.api.open311_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -109,6 +109,8 @@ class PartnerRequest(models.Model):
         "appeals.Appeal", verbose_name="诉求", on_delete=models.CASCADE, related_name="+"
     )
     created_at = models.DateTimeField("提交时间", default=timezone.now)
+    # The partner's link to the citizen's photo: shown to staff as a link, never fetched.
+    media_url = models.URLField("图片链接", max_length=1000, blank=True)
 
     class Meta:
         verbose_name = "对接系统提交记录"

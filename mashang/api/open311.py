@@ -43,6 +43,7 @@ import secrets
 import xml.etree.ElementTree as ET
 from datetime import datetime, time, timedelta
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -53,7 +54,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from mashang.appeals import intake
 from mashang.appeals.choices import AppealStatus, AppealType, Channel
-from mashang.appeals.models import Appeal, AppealEvent
+from mashang.appeals.models import Appeal, AppealEvent, joined_place
 from mashang.core.access import public_view
 from mashang.core.audit import client_ip
 from mashang.core.ratelimit import RateLimited, check
@@ -69,7 +70,9 @@ CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; ch
 MAX_RESULTS = 1000  # the specification's default volume: 90 days or 1000 requests
 MAX_SPAN = timedelta(days=90)
 YEARS = (1900, 2999)  # dates outside are refused, not searched
-READ_LIMIT = (120, 60)  # calls per client address and minute, on every endpoint
+READ_LIMIT = (120, 60)
+DESCRIPTION_MAX = 4000  # the specification's limit for `description`
+MEDIA_URL_MAX = 1000  # calls per client address and minute, on every endpoint
 
 OPEN = frozenset({AppealStatus.PENDING_DISPATCH, AppealStatus.DISPATCHED, AppealStatus.ACCEPTED})
 CLOSED = frozenset(
@@ -315,8 +318,10 @@ def service_definition(request, fmt, code):
             "variable": True,
             "code": "division",
             "datatype": "singlevaluelist",
-            "required": True,
-            "datatype_description": "区划代码；也可填其下村（社区）的代码。未填时依次读 address_id、address_string",
+            # POST also takes the place from address_id or address_string, so not required.
+            "required": False,
+            "datatype_description": "区划代码；也可填其下村（社区）的代码。未填时依次读 "
+            "address_id、address_string（写明乡镇名称，或只写县名表示县级）",
             "order": 1,
             "description": "诉求事发地所在乡镇（街道）",
             "values": places,
@@ -363,13 +368,11 @@ def _address(appeal: Appeal, names: dict[str, str], mine: bool) -> str:
     codes = [c for c in appeal.division.path.split("/") if c]
     county = county_code()
     below = codes[codes.index(county) :] if county in codes else codes[-1:]
-    address = "".join(names.get(code, "") for code in below)
-    if mine and appeal.place_description:
-        address += " " + appeal.place_description
-    return address
+    parts = [names.get(code, "") for code in below]
+    return joined_place(parts, appeal.place_description if mine else "")
 
 
-def _request_row(appeal: Appeal, names: dict[str, str], mine: bool) -> dict:
+def _request_row(appeal: Appeal, names: dict[str, str], mine: bool, media: dict) -> dict:
     closed = appeal.status in CLOSED
     # For a closed request the specification wants the time it was closed.
     updated = (appeal.closed_at or appeal.completed_at) if closed else None
@@ -390,20 +393,20 @@ def _request_row(appeal: Appeal, names: dict[str, str], mine: bool) -> dict:
         "zipcode": None,
         "lat": None,
         "long": None,
-        "media_url": None,
+        "media_url": (media.get(appeal.pk) or None) if mine else None,
     }
 
 
 def _rows(partner: PartnerSystem | None, appeals: list[Appeal]) -> list[dict]:
-    own: set[int] = set()
+    own: dict[int, str] = {}
     if partner is not None and appeals:
-        own = set(
+        own = dict(
             PartnerRequest.objects.filter(
                 partner=partner, appeal_id__in=[a.pk for a in appeals]
-            ).values_list("appeal_id", flat=True)
+            ).values_list("appeal_id", "media_url")
         )
     names = _place_names(appeals)
-    return [_request_row(a, names, a.pk in own) for a in appeals]
+    return [_request_row(a, names, a.pk in own, own) for a in appeals]
 
 
 def _search(request) -> list[Appeal]:
@@ -485,6 +488,8 @@ def _division_named(county: Division, text: str) -> Division | None:
         return None
     townships = Division.objects.subtree(county).filter(level=DivisionLevel.TOWNSHIP)
     named = [d for d in townships if d.name in text]
+    if not named and county.name in text:
+        return county  # the county alone: a county-level matter
     if len(named) != 1:
         return None
     villages = [
@@ -493,6 +498,17 @@ def _division_named(county: Division, text: str) -> Division | None:
         if d.name in text
     ]
     return villages[0] if len(villages) == 1 else named[0]
+
+
+def _media_url(raw: str) -> str:
+    """A link to the citizen's photo on the partner's side, kept for staff to open: never
+    fetched by this server (no request to an address a caller chose)."""
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(raw) > MEDIA_URL_MAX:
+        raise Open311Error(400, f"media_url 应为 http(s) 网址，不超过{MEDIA_URL_MAX}个字符")
+    return raw
 
 
 def _addressee(kind: str, division: Division):
@@ -524,6 +540,7 @@ def _create(request, fmt):
         raise Open311Error(400, "缺少 service_code")
     if code not in SERVICES:
         raise Open311Error(404, f"service_code 不存在：{code}")
+    media_url = _media_url(_param(request, "media_url"))
     attributes = _attributes(request)
     division = _division(request, attributes)
     kind, addressee = _addressee(attributes.get("qr_kind", ""), division)
@@ -535,6 +552,7 @@ def _create(request, fmt):
             place_description=_param(request, "address_string"),
             name=name,
             phone=_param(request, "phone"),
+            content_max=DESCRIPTION_MAX,
         )
         with transaction.atomic():
             result = intake.start_trusted_intake(
@@ -543,12 +561,17 @@ def _create(request, fmt):
                 token="o311-" + secrets.token_hex(16),
                 source=str(partner.pk),
                 source_limit=partner.hourly_limit,
+                staff_note=(
+                    f"{partner.name}提供的图片链接（本系统未下载，请核实后打开）： {media_url}"
+                    if media_url
+                    else ""
+                ),
             )
             appeal = result.appeal
             if kind:
                 appeal.kind, appeal.addressee_unit = kind, addressee
                 appeal.save(update_fields=["kind", "addressee_unit"])
-            PartnerRequest.objects.create(partner=partner, appeal=appeal)
+            PartnerRequest.objects.create(partner=partner, appeal=appeal, media_url=media_url)
             PartnerSystem.objects.filter(pk=partner.pk).update(last_used_at=timezone.now())
     except intake.IntakeError as exc:
         raise Open311Error(
@@ -595,6 +618,7 @@ def discovery(request, fmt):
 
 
 @public_view
+@csrf_exempt
 def not_found(request, path=""):
     fmt = "json" if path.endswith(".json") else "xml"
     return _error_response(fmt, Open311Error(404, "没有这个接口：格式为 资源.xml 或 资源.json"))

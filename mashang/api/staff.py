@@ -197,7 +197,7 @@ class ActionIn(Schema):
     new_due: Annotated[datetime, Field(strict=False), BeforeValidator(_text_only)] | None = None
     result: str = ""
     rating: str = ""
-    solved: bool = True
+    solved: bool | None = Field(None, description="回访：问题是否解决（必填，不设默认值）")
     rehandle: bool = False
     original_id: Id | None = None
     extension_id: Id | None = None

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mashang.core.crypto import secret_digest
+from mashang.core.dates import short_when
 from mashang.deadlines import clock
 from mashang.directory.choices import Role, UnitKind
 from mashang.directory.models import Unit
@@ -299,7 +300,12 @@ def decide_extension(
             note=note,
             public_text=f"办理期限延长至{when:%Y年%m月%d日}，原因：{request.reason}",
         )
-        _sms(appeal, "appeal_extended", date=f"{when:%m月%d日}", reason=request.reason[:20])
+        _sms(
+            appeal,
+            "appeal_extended",
+            date=short_when(when.date(), chinese=True),
+            reason=request.reason[:20],
+        )
     else:
         _event(
             appeal,
@@ -366,10 +372,15 @@ def reply_appeal(
 
 
 @transaction.atomic
+def yes_no(value) -> bool | None:
+    """A posted "1"/"0" answer; None when the question was not answered."""
+    return {"1": True, "0": False}.get(value)
+
+
 def record_callback(
     appeal: Appeal,
     rating: str,
-    solved: bool,
+    solved: bool | None,
     *,
     acting_user,
     rehandle: bool = False,
@@ -380,6 +391,8 @@ def record_callback(
     appeal, _t = _lock(appeal, "callback", acting_user)
     if rating not in Rating.values:
         raise TransitionError("请选择群众的满意度。")
+    if solved is None:  # never a default: a figure built on defaults is not a figure
+        raise TransitionError("请选择问题是否解决。")
     bad = rating in BAD_RATINGS or not solved
     if bad and not rehandle and len((note or "").strip()) < 4:
         raise TransitionError("差评或问题未解决时，请选择重办，或写明复核意见后结案。")
@@ -603,7 +616,7 @@ def citizen_add_info(appeal: Appeal, text: str, photos: list[CleanPhoto] = ()) -
 
 
 @transaction.atomic
-def citizen_rate(appeal: Appeal, rating: str, solved: bool) -> Appeal:
+def citizen_rate(appeal: Appeal, rating: str, solved: bool | None) -> Appeal:
     """The citizen's own verdict after the reply: satisfied closes it; otherwise the
     supervision office reviews it and may reopen it to the same unit."""
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
@@ -611,6 +624,8 @@ def citizen_rate(appeal: Appeal, rating: str, solved: bool) -> Appeal:
         raise TransitionError("这条诉求现在不能评价。")
     if appeal.needs_review or (appeal.rated_at and appeal.rated_at >= appeal.completed_at):
         raise TransitionError("您已经评价过了，效能督查办会跟进。")
+    if solved is None:
+        raise TransitionError("请选择问题是否解决。")
     if rating not in Rating.values:
         raise TransitionError("请选择您的满意程度。")
     now = timezone.now()

@@ -100,8 +100,11 @@ def validate_intake(
     id_number: str = "",
     anonymous: bool = False,
     photos=(),
+    content_max: int = CONTENT_MAX,
 ) -> IntakeData:
-    """Check every field at once and re-encode the photos; raise IntakeError listing each problem."""
+    """Check every field at once and re-encode the photos; raise IntakeError listing each problem.
+
+    `content_max`: the form's limit; Open311 partners may send the specification's 4,000."""
     errors: dict[str, str] = {}
     if type not in AppealType.values:
         errors["type"] = "请选择诉求类型"
@@ -110,8 +113,8 @@ def validate_intake(
         errors["content"] = "请填写诉求内容"
     elif len(content) < CONTENT_MIN:
         errors["content"] = f"诉求内容至少写{CONTENT_MIN}个字，说清楚事情和地点"
-    elif len(content) > CONTENT_MAX:
-        errors["content"] = f"诉求内容不能超过{CONTENT_MAX}字，现在是{len(content)}字"
+    elif len(content) > content_max:
+        errors["content"] = f"诉求内容不能超过{content_max}字，现在是{len(content)}字"
     place_description = CONTROL_RE.sub("", (place_description or "").strip())
     if len(place_description) > PLACE_MAX:
         errors["place_description"] = f"地点描述不能超过{PLACE_MAX}字"
@@ -222,14 +225,21 @@ def start_intake(
 
 
 def start_trusted_intake(
-    data: IntakeData, *, division, token: str, source: str, source_limit: int
+    data: IntakeData,
+    *,
+    division,
+    token: str,
+    source: str,
+    source_limit: int,
+    staff_note: str = "",
 ) -> IntakeResult:
     """File at once for a partner system that verified the caller itself (Open311).
 
     No SMS code round trip; everything else is the form's: `data` comes from `validate_intake`,
     the phone has the same daily limit (shared with every channel), the partner (`source`) has
     an hourly limit in place of the per-IP one, and `_file` writes the appeal, its first event
-    and the receipt SMS in one transaction. Accusations never come in this way.
+    and the receipt SMS in one transaction. Accusations never come in this way. `staff_note`
+    (e.g. the partner's photo link) becomes an internal note only staff read.
     """
     if data.type == AppealType.ACCUSATION:
         raise IntakeError({"type": "检举控告请通过县纪委监委渠道提交"})
@@ -243,6 +253,10 @@ def start_trusted_intake(
             data, token=token, channel=Channel.OPEN311, division=division, phone_key=phone_key
         )
         appeal, query_code = _file(draft)
+        if staff_note:
+            AppealEvent.objects.create(
+                appeal=appeal, kind=EventKind.NOTE, new_status=appeal.status, note=staff_note
+            )
     return IntakeResult(draft=draft, appeal=appeal, query_code=query_code)
 
 

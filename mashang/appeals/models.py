@@ -36,6 +36,19 @@ class AppealQuerySet(models.QuerySet):
         return self.exclude(type=AppealType.ACCUSATION)
 
 
+def joined_place(names: list[str], detail: str) -> str:
+    """Division names (county first) and a filer's place detail, without saying the same
+    place twice: partners often send "衡南县泉湖镇…" or "泉湖镇…" as the detail."""
+    address = "".join(names)
+    detail = (detail or "").strip()
+    if not detail or detail in address:
+        return address
+    for i in range(len(names)):
+        if detail.startswith("".join(names[i:])):
+            return "".join(names[:i]) + detail
+    return f"{address} {detail}"
+
+
 class Appeal(models.Model):
     """One citizen's appeal. Reporter identity is SM4-encrypted; `phone_index` matches phones."""
 
@@ -165,6 +178,12 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def place_text(self) -> str:
+        """The division and the filer's detail, the same place never said twice."""
+        names = [d.name for d in self.division.ancestors() if d.depth >= 2]
+        return joined_place(names, self.place_description)
 
     @property
     def is_accusation(self) -> bool:

@@ -19,7 +19,7 @@ from mashang.qrcodes.choices import QRKind
 
 from . import actions
 from .choices import AppealStatus, AppealType, ExtensionStatus, Rating
-from .models import AppealEvent, ExtensionRequest
+from .models import ACCUSATION_STATUSES, AppealEvent, ExtensionRequest
 from .photos import PhotoError, clean_photo
 from .queries import (
     accusation_count,
@@ -40,13 +40,31 @@ DISPATCH_KINDS = [
 ]
 
 
+def _filter_choices(user) -> tuple[list, list]:
+    """The statuses and types a person can ever see: accusations only for the commission,
+    and nothing of them for anyone else (a filter that cannot match is not offered)."""
+    accusation = user.has_role(Role.DISCIPLINE)
+    statuses = [
+        (v, label) for v, label in AppealStatus.choices if (v in ACCUSATION_STATUSES) == accusation
+    ]
+    types = [
+        (v, label) for v, label in AppealType.choices if (v == AppealType.ACCUSATION) == accusation
+    ]
+    return statuses, types
+
+
 def _filter(request, qs):
     f = request.GET
-    if f.get("status") in AppealStatus.values:
+    statuses, types = _filter_choices(request.user)
+    if f.get("status") and f["status"] not in dict(statuses):
+        return qs.none()  # a status this person never sees matches nothing, never everything
+    if f.get("type") and f["type"] not in dict(types):
+        return qs.none()
+    if f.get("status"):
         qs = qs.filter(status=f["status"])
     if f.get("kind") in QRKind.values:
         qs = qs.filter(kind=f["kind"])
-    if f.get("type") in AppealType.values:
+    if f.get("type"):
         qs = qs.filter(type=f["type"])
     if f.get("township", "").isdigit():
         qs = qs.filter(division__path__contains=f"/{f['township']}/")
@@ -64,6 +82,7 @@ def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at
         row.township = towns.get(row.pk, "")
     query = request.GET.copy()
     query.pop("page", None)
+    statuses, types = _filter_choices(request.user)
     context = {
         "nav": nav_for(request.user),
         "title": title,
@@ -73,9 +92,9 @@ def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at
         "tab": tab,
         "params": request.GET,
         "query": query.urlencode(),
-        "statuses": AppealStatus.choices,
+        "statuses": statuses,
         "kinds": QRKind.choices,
-        "types": AppealType.choices,
+        "types": types,
         "townships": Division.objects.filter(level="township")
         .order_by("code")
         .values_list("code", "name"),
@@ -293,7 +312,7 @@ def _run(name, appeal, request):
         actions.record_callback(
             appeal,
             p.get("rating", ""),
-            p.get("solved") == "1",
+            actions.yes_no(p.get("solved")),
             rehandle=p.get("rehandle") == "1",
             note=p.get("note", ""),
             acting_user=user,

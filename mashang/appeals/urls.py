@@ -11,6 +11,7 @@ urlpatterns = [
     path("track/phone", views.track_phone_verify, name="track_phone_verify"),
     path("track/mine", views.track_mine, name="track_mine"),
     path("track/<str:number>", views.track_detail, name="track_detail"),
+    path("track/<str:number>/photos/<int:photo>", views.track_photo, name="track_photo"),
     path("r/<str:token>", views.rate_appeal, name="rate_appeal"),
     path("staff/desk/", staff.desk, name="desk"),
     path("staff/work/", staff.workbench, name="workbench"),

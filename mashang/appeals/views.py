@@ -4,7 +4,7 @@ import uuid
 
 from django.conf import settings
 from django.db import transaction
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -18,7 +18,7 @@ from mashang.qrcodes.models import Placement
 
 from . import actions, intake
 from .choices import CONTENT_MAX, CONTENT_MIN, MAX_PHOTOS, AppealType, Rating
-from .models import Appeal, IntakeDraft, SmsCode
+from .models import Appeal, AppealPhoto, IntakeDraft, SmsCode
 from .photos import PhotoError, clean_photo
 from .queries import (
     SESSION_PHONE,
@@ -329,7 +329,20 @@ def track_mine(request):
 @require_http_methods(["GET", "POST"])
 def track_detail(request, number: str):
     """The public timeline; from here the citizen adds information or rates the result."""
-    appeal = get_appeal_for_citizen(request.session, number)
+    try:
+        appeal = get_appeal_for_citizen(request.session, number)
+    except Http404:
+        # Another browser (a forwarded link): ask for the query code, reveal nothing.
+        return render(
+            request,
+            "appeals/track.html",
+            {
+                "values": {"number": number[:24], "query_code": "", "phone": ""},
+                "errors": {},
+                "error_list": [],
+                "ask_code": True,
+            },
+        )
     errors: dict[str, str] = {}
     if request.method == "POST":
         errors = _citizen_post(request, appeal)
@@ -341,7 +354,7 @@ def track_detail(request, number: str):
         {
             "appeal": appeal,
             "timeline": public_timeline(appeal),
-            "photo_count": appeal.photos.filter(stage="intake").count(),
+            "photos": list(appeal.photos.filter(stage__in=CITIZEN_STAGES).order_by("id")),
             "can_add": appeal.status not in actions.FINAL,
             "can_rate": appeal.status == "completed",
             "ratings": Rating.choices,
@@ -356,7 +369,7 @@ def _citizen_post(request, appeal) -> dict[str, str]:
     try:
         if request.POST.get("action") == "rate":
             actions.citizen_rate(
-                appeal, request.POST.get("rating", ""), request.POST.get("solved") != "0"
+                appeal, request.POST.get("rating", ""), actions.yes_no(request.POST.get("solved"))
             )
         else:
             photos = [
@@ -369,6 +382,21 @@ def _citizen_post(request, appeal) -> dict[str, str]:
     except TransitionError as exc:
         return {"text" if request.POST.get("action") != "rate" else "rating": str(exc)}
     return {}
+
+
+CITIZEN_STAGES = (AppealPhoto.STAGE_INTAKE, AppealPhoto.STAGE_CITIZEN)
+
+
+@public_view
+def track_photo(request, number: str, photo: int):
+    """A photo the citizen sent, for the browser that proved its right to the appeal."""
+    appeal = get_appeal_for_citizen(request.session, number)
+    item = appeal.photos.filter(pk=photo, stage__in=CITIZEN_STAGES).first()
+    if item is None:
+        raise Http404("没有这张照片")
+    response = FileResponse(item.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @public_view

@@ -35,3 +35,24 @@ def sms_backend_is_real(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(deploy=True)
+def site_url_configured(app_configs, **kwargs):
+    """Posters, SMS links and Open311 discovery print SITE_URL: production must say it."""
+    if settings.DEMO_MODE:
+        return []
+    url = os.environ.get("SITE_URL", "")
+    if not url:
+        return [
+            Error(
+                "SITE_URL is not set: QR codes and SMS links would point at this machine",
+                hint="Set SITE_URL=https://your.public.host (see README: Settings).",
+                id="mashang.E002",
+            )
+        ]
+    if not url.startswith("https://"):
+        from django.core.checks import Warning
+
+        return [Warning("SITE_URL should be https://", id="mashang.W002")]
+    return []

@@ -25,8 +25,35 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def permission_denied(request, exception=None):
-    return render(request, "core/403.html", {"message": str(exception or "")}, status=403)
+    """Staff are refused inside the staff layout (with their menu); citizens in theirs."""
+    context = {"message": str(exception or "")}
+    user = getattr(request, "user", None)
+    if request.path.startswith(("/staff/", "/api/")) or (user and user.is_authenticated):
+        from .nav import nav_for
+
+        if user and user.is_authenticated:
+            context["nav"] = nav_for(user)
+        return render(request, "core/403_staff.html", context, status=403)
+    return render(request, "core/403.html", context, status=403)
 
 
 def page_not_found(request, exception=None):
     return render(request, "core/404.html", status=404)
+
+
+@public_view
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy notice (个人信息保护法 arts. 17, 35): what, why, how long, who, how to ask."""
+    from django.conf import settings
+
+    return render(request, "core/privacy.html", {"contact": settings.PRIVACY_CONTACT})
+
+
+@public_view
+def favicon(request: HttpRequest) -> HttpResponse:
+    """For clients that ask /favicon.ico directly (pages carry it inline)."""
+    from .templatetags.site import FAVICON_SVG
+
+    response = HttpResponse(FAVICON_SVG, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=604800"
+    return response

@@ -6,6 +6,7 @@ from django.utils import timezone
 from mashang.appeals.models import AppealEvent
 from mashang.appeals.queries import appeals_for
 from mashang.appeals.workflow import TransitionError
+from mashang.core.dates import short_when
 from mashang.directory.choices import Role
 from mashang.notifications.outbox import queue_unit_message
 
@@ -47,7 +48,7 @@ def issue_order(appeal, reason: str, *, acting_user, due_at=None) -> Supervision
         "order_issued",
         {
             "number": appeal.number,
-            "due": f"{timezone.localtime(due_at):%m月%d日%H:%M}",
+            "due": short_when(due_at, chinese=True),
             "reason": reason[:20],
         },
         appeal=appeal,

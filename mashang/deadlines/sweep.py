@@ -12,6 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from mashang.appeals.models import Appeal, AppealEvent
+from mashang.core.dates import short_when
 from mashang.directory.choices import UnitKind
 from mashang.directory.models import Unit
 from mashang.notifications.models import Message
@@ -68,7 +69,7 @@ class _Desks:
 
 
 def _when(dt) -> str:
-    return f"{timezone.localtime(dt):%m月%d日%H:%M}"
+    return short_when(dt, chinese=True)
 
 
 def _mark(ids: list[int], flag: str, now) -> list[int]:

@@ -7,7 +7,7 @@ the admin (MessageTemplate); the key stays the same.
 DEFAULTS = {
     "sms_code": "【衡南码上办】验证码((code))，5分钟内有效。如非本人操作请忽略。",
     "appeal_received": "【衡南码上办】您的诉求已受理登记，编号((number))，查询码((query_code))。"
-    "我们将在1小时内分派办理。",
+    "我们将在工作时间1小时内分派办理。",
     "accusation_received": "【衡南码上办】您的检举控告已收到，编号((number))，查询码((query_code))。"
     "县纪委监委将依规处理。",
     "appeal_accepted": "【衡南码上办】您的诉求((number))已由((unit))受理，正在办理。",

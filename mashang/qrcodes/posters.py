@@ -27,10 +27,9 @@ from .models import Placement
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_HEADING = "衡南县“清”易通·“码”上办"
 INSTRUCTIONS = (
     "微信扫一扫，反映诉求、咨询求助、检举控告",
-    "非检举控告类诉求1小时内分派，半小时内告知受理情况",
+    "非检举控告类诉求工作时间1小时内分派，半小时内告知受理情况",
 )
 FALLBACK_FONT = "STSong-Light"
 KNOWN_FONT_PATHS = (
@@ -307,7 +306,7 @@ def _draw_page(c: Canvas, placement: Placement, font: str, heading: str) -> None
     c.setFillColor(RED)
     c.rect(0, 0, PAGE_W, FOOTER_H, stroke=0, fill=1)
     _centred(c, f"张贴位置：{placement.place_label}", PAGE_H - FOOTER_H + 36, font, 20, white)
-    ref = f"{placement.division.code} · {placement.kind} · {placement.pk}"
+    ref = f"{placement.division.code} · 第{placement.pk}号"
     c.setFont(font, 7.5)
     c.setFillColor(HexColor("#F6D5D6"))
     c.drawRightString(PAGE_W - 14, 10, _printable(ref, font))
@@ -323,7 +322,7 @@ def write_posters_pdf(
     size = size.upper()
     if size not in PAGE_SIZES:
         raise ValueError(f"不支持的纸张尺寸：{size}（可选 A4、A5）")
-    heading = heading or getattr(settings, "POSTER_HEADING", DEFAULT_HEADING)
+    heading = heading or settings.SITE_NAME
     font, embedded = _poster_font()
     page_w, page_h = PAGE_SIZES[size]
     factor = page_w / PAGE_W

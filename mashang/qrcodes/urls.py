@@ -8,4 +8,5 @@ urlpatterns = [
     path("posters.zip", views.posters_zip, name="posters_zip"),
     path("<int:pk>/retire", views.placement_retire, name="placement_retire"),
     path("<int:pk>/reissue", views.placement_reissue, name="placement_reissue"),
+    path("<int:pk>/qr.svg", views.placement_qr, name="placement_qr"),
 ]

@@ -2,13 +2,15 @@
 
 import io
 
+import segno
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from mashang.core.access import staff_view
 from mashang.core.audit import audit
@@ -98,12 +100,15 @@ def posters_zip(request):
     )
 
 
-def _back(request):
-    """Back to the list the admin came from; never to another site."""
-    target = request.POST.get("next", "")
+def _safe_next(target: str, request) -> str:
+    """The list the admin came from; never another site."""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("placement_list")
+        return target
+    return reverse("placement_list")
+
+
+def _back(request):
+    return redirect(_safe_next(request.POST.get("next", ""), request))
 
 
 def _managed(request, pk):
@@ -113,11 +118,53 @@ def _managed(request, pk):
     return placement
 
 
+CONFIRM = {
+    "retire": ("停用二维码", "停用后，群众扫这张海报会看到“此码已停用”；已提交的诉求不受影响。"),
+    "reissue": (
+        "换发二维码",
+        "换发会停用旧码并生成新码；旧海报扫码显示“此码已停用”，请打印新海报替换。",
+    ),
+}
+
+
+def _confirmed(request, placement, action: str):
+    """GET shows what will happen and asks for a reason; POST needs both reason and
+    confirmation. Returns the reason, or the page to show instead."""
+    reason = request.POST.get("reason", "").strip()[:120]
+    error = ""
+    if request.method == "POST":
+        if len(reason) < 2:
+            error = "请填写原因（至少2个字）"
+        elif request.POST.get("confirm") != "1":
+            error = "请勾选确认"
+        else:
+            return reason, None
+    title, consequence = CONFIRM[action]
+    page = render(
+        request,
+        "qrcodes/confirm.html",
+        {
+            "nav": nav_for(request.user),
+            "placement": placement,
+            "action": action,
+            "title": title,
+            "consequence": consequence,
+            "reason": reason,
+            "error": error,
+            "next": _safe_next(request.POST.get("next") or request.GET.get("next", ""), request),
+        },
+        status=400 if error else 200,
+    )
+    return "", page
+
+
 @staff_view(Role.ADMIN)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def placement_retire(request, pk: int):
     placement = _managed(request, pk)
-    reason = request.POST.get("reason", "").strip() or "管理员停用"
+    reason, page = _confirmed(request, placement, "retire")
+    if page is not None:
+        return page
     try:
         retire_placement(placement, reason, acting_user=request.user)
         messages.success(request, f"已停用：{placement}")
@@ -127,12 +174,30 @@ def placement_retire(request, pk: int):
 
 
 @staff_view(Role.ADMIN)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def placement_reissue(request, pk: int):
     placement = _managed(request, pk)
+    reason, page = _confirmed(request, placement, "reissue")
+    if page is not None:
+        return page
     try:
-        new = reissue_placement(placement, acting_user=request.user)
+        new = reissue_placement(placement, acting_user=request.user, reason=reason)
         messages.success(request, f"已换发新码，新手动输入码 {new.manual_code}，请打印张贴。")
     except PlacementError as exc:
         messages.error(request, str(exc))
     return _back(request)
+
+
+@staff_view(*VIEWERS)
+def placement_qr(request, pk: int):
+    """The placement's QR code as SVG, for the list (the poster prints the same address)."""
+    placement = placements_for(request.user).filter(pk=pk).first()
+    if placement is None:
+        raise Http404("没有找到这个二维码")
+    svg = io.BytesIO()
+    segno.make(posters.placement_url(placement), error="m").save(
+        svg, kind="svg", scale=2, border=2, xmldecl=False
+    )
+    response = HttpResponse(svg.getvalue(), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

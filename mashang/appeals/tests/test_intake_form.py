@@ -177,7 +177,8 @@ def test_a_replayed_form_token_from_another_browser_reveals_nothing(client, code
     assert response.status_code == 409
     assert "已经提交过" in response.content.decode()
     assert appeal.number not in response.content.decode()
-    assert stranger.get(reverse("track_detail", args=[appeal.number])).status_code == 404
+    page = stranger.get(reverse("track_detail", args=[appeal.number])).content.decode()
+    assert 'id="ask-code"' in page and "某干部" not in page  # asks for the code, shows nothing
     draft = IntakeDraft.objects.get()
     verify_url = reverse("intake_verify", args=[codes.discipline.token, draft.token])
     assert stranger.get(verify_url).status_code == 404

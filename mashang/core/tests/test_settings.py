@@ -19,6 +19,9 @@ NOT_IN_PRODUCTION = {
     "SECURE",
     "SMS_BACKEND",
     "SMS_HTTP_URL",
+    "SITE_URL",
+    "PORT",
+    "HOST",
 }
 
 
@@ -50,6 +53,7 @@ PRODUCTION = {
     "BLIND_INDEX_KEY": "cd" * 32,
     "SMS_BACKEND": "http",
     "SMS_HTTP_URL": "https://sms-gateway.example.gov.cn/send",
+    "SITE_URL": "https://mashang.example.gov.cn",
 }
 
 
@@ -104,3 +108,37 @@ def test_healthz_answers_503_when_the_database_is_unreachable():
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.stdout.split() == ["503", "error"], result.stdout + result.stderr
+
+
+def test_deploy_check_requires_the_public_site_url():
+    env = {k: v for k, v in PRODUCTION.items() if k != "SITE_URL"}
+    result = run_manage("check", "--deploy", env_extra=env)
+    assert result.returncode != 0
+    assert "SITE_URL is not set" in result.stderr
+
+
+def test_demo_site_address_follows_port_and_host(tmp_path):
+    # What `PORT=18111 make run` gives gunicorn: posters, SMS and Open311 discovery read it.
+    code = (
+        "import django;django.setup();from django.conf import settings;"
+        "from django.test import Client;"
+        "r=Client().get('/open311/v2/discovery.json');"
+        "print(settings.SITE_URL, r.json()['endpoints'][0]['url'])"
+    )
+    env = clean_env(
+        {
+            "PORT": "18111",
+            "HOST": "0.0.0.0",
+            "VAR_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "mashang.settings",
+            "SECURE": "0",
+            "ALLOWED_HOSTS": "testserver",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == [
+        "http://127.0.0.1:18111",
+        "http://127.0.0.1:18111/open311/v2",
+    ], result.stdout + result.stderr

@@ -2,6 +2,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 
+from mashang.core.dates import short_when
 from mashang.deadlines.sweep import LIMIT_LABELS
 
 register = template.Library()
@@ -38,7 +39,7 @@ def due_badge(appeal, now=None):
         '<span class="due {}" title="{}至 {}">{} · {}</span>',
         css,
         label,
-        f"{when:%m-%d %H:%M}",
+        short_when(when),
         label,
         text,
     )

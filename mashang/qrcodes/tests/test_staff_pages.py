@@ -79,10 +79,14 @@ def test_only_an_administrator_retires_and_reissues(client, people, walls):
     assert client.post(reverse("placement_retire", args=[walls[0].pk])).status_code == 403
     client.logout()
     login(client, people.admin)
-    client.post(reverse("placement_retire", args=[walls[0].pk]), {"reason": "海报被撕"})
+    client.post(
+        reverse("placement_retire", args=[walls[0].pk]), {"reason": "海报被撕", "confirm": "1"}
+    )
     walls[0].refresh_from_db()
     assert walls[0].status == PlacementStatus.RETIRED and walls[0].retired_reason == "海报被撕"
-    client.post(reverse("placement_reissue", args=[walls[1].pk]))
+    client.post(
+        reverse("placement_reissue", args=[walls[1].pk]), {"reason": "海报褪色", "confirm": "1"}
+    )
     walls[1].refresh_from_db()
     assert walls[1].replaced_by is not None and walls[1].replaced_by.is_active
     assert AuditLog.objects.filter(action="placement_reissued").count() == 1
@@ -92,6 +96,41 @@ def test_the_back_link_after_an_action_stays_on_this_site(client, people, walls)
     login(client, people.admin)
     response = client.post(
         reverse("placement_retire", args=[walls[0].pk]),
-        {"reason": "测试", "next": "https://evil.example.com/"},
+        {"reason": "测试", "confirm": "1", "next": "https://evil.example.com/"},
     )
     assert response.url == reverse("placement_list")
+
+
+def test_the_list_shows_each_codes_qr_link_and_form(client, people, walls):
+    import segno
+
+    login(client, people.dispatcher)
+    page = client.get(reverse("placement_list")).content.decode()
+    for wall in walls:
+        assert f'href="{wall.url}"' in page  # the link, in full
+        assert f'href="{wall.get_absolute_url()}" target="_blank"' in page  # 打开群众表单
+        assert reverse("placement_qr", args=[wall.pk]) in page
+    svg = client.get(reverse("placement_qr", args=[walls[0].pk]))
+    assert svg.status_code == 200 and svg["Content-Type"] == "image/svg+xml"
+    same = BytesIO()  # the symbol of the very address printed on the poster
+    segno.make(walls[0].url, error="m").save(same, kind="svg", scale=2, border=2, xmldecl=False)
+    assert svg.content == same.getvalue()
+    login(client, people.handler_a)
+    assert client.get(reverse("placement_qr", args=[walls[0].pk])).status_code == 403
+
+
+@pytest.mark.parametrize("action", ["placement_retire", "placement_reissue"])
+def test_retiring_or_reissuing_asks_for_a_reason_and_a_confirmation(client, people, walls, action):
+    login(client, people.admin)
+    url = reverse(action, args=[walls[0].pk])
+    page = client.get(url).content.decode()
+    assert 'name="reason"' in page and 'name="confirm"' in page and "此码已停用" in page
+    for data in ({}, {"confirm": "1"}, {"reason": "海报被撕"}, {"reason": " ", "confirm": "1"}):
+        response = client.post(url, data)
+        assert response.status_code == 400, data
+        walls[0].refresh_from_db()
+        assert walls[0].is_active and walls[0].replaced_by_id is None, data
+    response = client.post(url, {"reason": "海报被撕", "confirm": "1"})
+    assert response.status_code == 302
+    walls[0].refresh_from_db()
+    assert not walls[0].is_active and walls[0].retired_reason == "海报被撕"

@@ -39,7 +39,9 @@ class Command(BaseCommand):
         }
         if "worker" in get_commands():
             procs["worker"] = [sys.executable, "manage.py", "worker"]
-        running = {name: subprocess.Popen(cmd) for name, cmd in procs.items()}
+        # The children read the same address, so QR codes and SMS links follow --port/--host.
+        env = {**os.environ, "PORT": str(options["port"]), "HOST": options["host"]}
+        running = {name: subprocess.Popen(cmd, env=env) for name, cmd in procs.items()}
         self.stdout.write(f"码上办已启动：http://{bind}/  （按 Ctrl-C 停止）")
 
         stopping = False

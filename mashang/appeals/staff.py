@@ -100,7 +100,12 @@ def desk(request):
         .select_related("appeal", "appeal__lead_unit")
         .order_by("requested_at")
     )
-    return _list(request, qs, title="分拨中心 · 待分拨诉求", extra={"extensions": pending})
+    return _list(
+        request,
+        qs,
+        title="分拨中心 · 待分拨诉求",
+        extra={"extensions": pending, "calendar_warning": True},
+    )
 
 
 WORK_TABS = [

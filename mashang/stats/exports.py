@@ -192,7 +192,7 @@ def monthly_pdf(data: dict, out) -> None:
     from mashang.qrcodes.posters import cjk_font
 
     font, _embedded = cjk_font()
-    title = ParagraphStyle("t", fontName=font, fontSize=16, leading=22)
+    title = ParagraphStyle("t", fontName=font, fontSize=16, leading=22, keepWithNext=1)
     body = ParagraphStyle("b", fontName=font, fontSize=9, leading=13)
     style = TableStyle(
         [
@@ -247,6 +247,8 @@ def monthly_pdf(data: dict, out) -> None:
         table = Table(rows, repeatRows=1)
         table.setStyle(style)
         story += [table, Spacer(1, 4 * mm)]
+    # A spacer after the last table would start a page of its own when the table fills one.
+    story.pop()
     SimpleDocTemplate(
         out,
         pagesize=A4,

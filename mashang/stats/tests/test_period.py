@@ -195,3 +195,24 @@ def test_ranking_tables_sort_and_show_percent_signs(client, people, world):  # n
     assert f"{timezone.localdate():%Y年%m月}" in page and "stats/sortable.js" in page
     towns = page.split('id="townships"')[1].split("</table>")[0]
     assert "50.0%" in towns
+
+
+def test_a_ranking_that_fills_its_page_leaves_no_blank_page(world):  # noqa: F811
+    """Rankings of every length from 20 to 99 units: each crosses a page end somewhere."""
+    data = exports.monthly_data(f"{timezone.localdate():%Y-%m}")
+    row = dict(data["towns"][0])
+    blank = []
+    for units in range(20, 100):
+        data["units"] = [dict(row, name=f"单位{i}", rank=i) for i in range(1, units + 1)]
+        out = io.BytesIO()
+        exports.monthly_pdf(data, out)
+        try:
+            text = subprocess.run(
+                ["pdftotext", "-", "-"], input=out.getvalue(), capture_output=True, check=True
+            ).stdout.decode()
+        except FileNotFoundError:
+            pytest.skip("pdftotext not installed (poppler-utils)")
+        pages = text.split("\f")[:-1]  # pdftotext ends every page with a form feed
+        if not all(p.strip() for p in pages):
+            blank.append(units)
+    assert blank == []

@@ -187,8 +187,21 @@ def overview(request):
             "towns": [[t["name"], t["satisfaction"] or 0] for t in towns],
         },
     }
-    template = "stats/screen.html" if request.GET.get("screen") else "stats/overview.html"
-    return render(request, template, context)
+    if request.GET.get("screen"):
+        # The wall screen also ranks the units (top ten by on-time completion).
+        units = figures.breakdown("unit")
+        unit_names = {
+            pk: short or name
+            for pk, short, name in Unit.objects.filter(pk__in=[r["key"] for r in units])
+            .values_list("pk", "short_name", "name")
+        }
+        units.sort(key=lambda r: (-(r["on_time_rate"] or 0), -r["effective"]))
+        context["chart_data"]["units"] = [
+            [unit_names.get(r["key"], ""), r["on_time_rate"] or 0, r["effective"]]
+            for r in units[:10]
+        ]
+        return render(request, "stats/screen.html", context)
+    return render(request, "stats/overview.html", context)
 
 
 @staff_view(Role.SUPERVISOR, Role.ADMIN, Role.COUNTY_LEADER)

@@ -24,8 +24,8 @@
     var top = dark ? 30 : 50;
     chart("chart-trend", "诉求趋势", {
       tooltip: {trigger: "axis"},
-      legend: {data: ["收到", "有效", "已办结"], top: dark ? 4 : 24, textStyle: {fontSize: text}},
-      grid: {left: 48, right: 20, top: top + 12, bottom: 30},
+      legend: {data: ["收到", "有效", "已办结"], top: dark ? 4 : 30, textStyle: {fontSize: text}},
+      grid: {left: 48, right: 20, top: top + 20, bottom: 30},
       xAxis: {type: "category", data: data.trend.map(function (r) { return r.bucket; }),
         axisLabel: {fontSize: text}},
       yAxis: {type: "value", name: "件", axisLabel: {fontSize: text}},

@@ -80,7 +80,10 @@ def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at
         .order_by("code")
         .values_list("code", "name"),
         # Outside the commission, only the desk and supervision know how many there are.
-        "accusations": accusation_count()
+        "accusations": accusation_count(
+            township=request.GET.get("township", ""),
+            kind=request.GET["kind"] if request.GET.get("kind") in QRKind.values else "",
+        )
         if request.user.role in (Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR)
         else None,
         "now": timezone.now(),

@@ -192,8 +192,9 @@ def overview(request):
         units = figures.breakdown("unit")
         unit_names = {
             pk: short or name
-            for pk, short, name in Unit.objects.filter(pk__in=[r["key"] for r in units])
-            .values_list("pk", "short_name", "name")
+            for pk, short, name in Unit.objects.filter(
+                pk__in=[r["key"] for r in units]
+            ).values_list("pk", "short_name", "name")
         }
         units.sort(key=lambda r: (-(r["on_time_rate"] or 0), -r["effective"]))
         context["chart_data"]["units"] = [

@@ -216,3 +216,12 @@ def test_a_ranking_that_fills_its_page_leaves_no_blank_page(world):  # noqa: F81
         if not all(p.strip() for p in pages):
             blank.append(units)
     assert blank == []
+
+
+def test_the_desks_accusation_count_follows_its_township_filter(client, people, county, world):  # noqa: F811
+    login(client, people.dispatcher)
+    assert client.get(reverse("desk")).context["accusations"] == 1
+    there = client.get(reverse("desk"), {"township": county.town_b.code})
+    assert there.context["accusations"] == 0
+    here = client.get(reverse("desk"), {"township": county.town_a.code})
+    assert here.context["accusations"] == 1

@@ -103,9 +103,15 @@ def get_appeal_for_user(user, pk, *, request=None, for_update=False) -> Appeal:
     return appeal
 
 
-def accusation_count() -> int:
-    """What everyone outside the commission may know about accusations: how many."""
-    return Appeal.objects.accusations().count()
+def accusation_count(*, township: str = "", kind: str = "") -> int:
+    """What everyone outside the commission may know about accusations: how many (in the
+    township and of the QR kind a list is filtered to, like the list beside it)."""
+    qs = Appeal.objects.accusations()
+    if township.isdigit():
+        qs = qs.filter(division__path__contains=f"/{township}/")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.count()
 
 
 def township_names(appeals) -> dict[str, str]:

@@ -99,7 +99,10 @@ def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at
         .order_by("code")
         .values_list("code", "name"),
         # Outside the commission, only the desk and supervision know how many there are.
-        "accusations": accusation_count()
+        "accusations": accusation_count(
+            township=request.GET.get("township", ""),
+            kind=request.GET["kind"] if request.GET.get("kind") in QRKind.values else "",
+        )
         if request.user.has_role(Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR)
         else None,
         "now": timezone.now(),
@@ -119,7 +122,12 @@ def desk(request):
         .select_related("appeal", "appeal__lead_unit")
         .order_by("requested_at")
     )
-    return _list(request, qs, title="分拨中心 · 待分拨诉求", extra={"extensions": pending})
+    return _list(
+        request,
+        qs,
+        title="分拨中心 · 待分拨诉求",
+        extra={"extensions": pending, "calendar_warning": True},
+    )
 
 
 WORK_TABS = [

@@ -1,7 +1,10 @@
 from django.contrib import admin, messages
 
 from . import calendar
-from .models import DeadlineRule, Holiday, SupervisionOrder
+from .models import CalendarYear, DeadlineRule, Holiday, SupervisionOrder
+
+# The admin home shows the calendar warning above the usual index.
+admin.site.index_template = "deadlines/admin_index.html"
 
 
 @admin.register(Holiday)
@@ -12,14 +15,22 @@ class HolidayAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
     def changelist_view(self, request, extra_context=None):
-        missing = calendar.unloaded_years()
-        if missing:
-            messages.warning(
-                request,
-                f"{'、'.join(map(str, missing))} 年的节假日尚未录入，暂按周一至周五计算工作日。"
-                "请按国务院办公厅通知录入，或用 manage.py import_holidays 导入 CSV。",
-            )
+        warning = calendar.unloaded_warning()
+        if warning:
+            messages.warning(request, warning)
         return super().changelist_view(request, extra_context)
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    """Adding a year here says its 休/班 rows are complete: its limits stop being 暂定."""
+
+    list_display = ["year", "confirmed_at", "confirmed_by"]
+    readonly_fields = ["confirmed_at", "confirmed_by"]
+
+    def save_model(self, request, obj, form, change):
+        obj.confirmed_by = request.user.get_username()
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(DeadlineRule)

@@ -1,9 +1,12 @@
 """Working-day arithmetic: the State Council schedule, office hours, and deadline math.
 
 Which days are worked: a row in `Holiday` decides first; otherwise the `chinesecalendar`
-package for the years it knows (2004–2026 at v1.11); otherwise Monday to Friday, and the year
-is reported as not loaded so the administrator is warned — a date in an unknown year never
-raises. Office hours come from OFFICE_HOURS (default 08:30–12:00 and 14:30–17:30).
+package for the years it knows (2004–2026 at v1.11); otherwise Monday to Friday less the
+statutory holidays (全国年节及纪念日放假办法, 2025 revision: 元旦 1, 春节 4, 清明 1, 劳动节 2,
+端午 1, 中秋 1, 国庆 3 days), the lunar ones from `lunardate`. Such a year is reported as not
+loaded, and every limit reaching into it is provisional (暂定), until the administrator confirms
+its schedule complete (`CalendarYear`) — a date in an unknown year never raises. Office hours
+come from OFFICE_HOURS (default 08:30–12:00 and 14:30–17:30).
 """
 
 import time
@@ -13,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from django.conf import settings
+from lunardate import LunarDate
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _TTL = 60.0  # seconds: another process's edits in the admin show up within a minute
@@ -21,7 +25,9 @@ MAX_DAYS = 3 * 366  # no deadline search walks further than this
 
 
 def clear_cache() -> None:
+    global _confirmed
     _cache.clear()
+    _confirmed = None
 
 
 def _overrides(year: int) -> dict[date, bool]:
@@ -43,15 +49,74 @@ def package_knows(year: int) -> bool:
     return True
 
 
+_confirmed: tuple[float, set[int]] | None = None
+
+
+def _confirmed_years() -> set[int]:
+    global _confirmed
+    if _confirmed and time.monotonic() - _confirmed[0] < _TTL:
+        return _confirmed[1]
+    from .models import CalendarYear
+
+    years = set(CalendarYear.objects.values_list("year", flat=True))
+    _confirmed = (time.monotonic(), years)
+    return years
+
+
 def year_loaded(year: int) -> bool:
-    """True when the year's holidays are known (package or table)."""
-    return package_knows(year) or bool(_overrides(year))
+    """True when the year's schedule is known: the package has it, or the administrator has
+    confirmed the table's rows for it complete (one row alone does not make a year)."""
+    return package_knows(year) or year in _confirmed_years()
 
 
 def unloaded_years(today: date | None = None) -> list[int]:
     """This year and next, where not loaded: shown as a warning to administrators."""
     today = today or datetime.now(SHANGHAI).date()
     return [y for y in (today.year, today.year + 1) if not year_loaded(y)]
+
+
+def unloaded_warning(today: date | None = None) -> str:
+    """The warning the admin home, the holiday page and the desk show, or ""."""
+    missing = unloaded_years(today)
+    if not missing:
+        return ""
+    years = "、".join(map(str, missing))
+    return (
+        f"{years} 年的国务院节假日安排尚未录入：暂按周一至周五、扣除法定节假日计算工作日，"
+        f"跨入该年的期限均为暂定。请在“节假日与调休”中录入调休安排（或用 manage.py "
+        f"import_holidays 导入），核对后在“年度节假日确认”中确认该年已完整。"
+    )
+
+
+def qingming(year: int) -> date:
+    """清明 (solar longitude 15°), by the 21st-century formula [Y·D + C] − [Y/4] with
+    D = 0.2422, C = 4.81 (April 4 or 5 from 2000 to 2099)."""
+    y = year % 100
+    return date(year, 4, int(y * 0.2422 + 4.81) - y // 4)
+
+
+def statutory_holidays(year: int) -> dict[date, str]:
+    """The days off every year has by law, before the State Council's 调休 arrangement."""
+    days = {date(year, 1, 1): "元旦"}
+    new_year = LunarDate(year, 1, 1).to_solar_date()
+    for i in range(-1, 3):  # 除夕 and 正月初一 to 初三
+        days[new_year + timedelta(days=i)] = "春节"
+    days[qingming(year)] = "清明节"
+    days[date(year, 5, 1)] = days[date(year, 5, 2)] = "劳动节"
+    days[LunarDate(year, 5, 5).to_solar_date()] = "端午节"
+    days[LunarDate(year, 8, 15).to_solar_date()] = "中秋节"
+    for d in (1, 2, 3):
+        days[date(year, 10, d)] = "国庆节"
+    return days
+
+
+_statutory: dict[int, dict[date, str]] = {}
+
+
+def _fallback_workday(day: date) -> bool:
+    if day.year not in _statutory:
+        _statutory[day.year] = statutory_holidays(day.year)
+    return day.weekday() < 5 and day not in _statutory[day.year]
 
 
 def is_workday(day: date) -> bool:
@@ -61,7 +126,17 @@ def is_workday(day: date) -> bool:
     try:
         return chinese_calendar.is_workday(day)
     except NotImplementedError:
-        return day.weekday() < 5
+        return _fallback_workday(day)
+
+
+def provisional(start: datetime | None, end: datetime | None) -> bool:
+    """True when a limit from `start` to `end` crosses a year whose schedule is not loaded:
+    its working days are counted from the statutory holidays alone and may still move."""
+    if end is None:
+        return False
+    first = (start or end).astimezone(SHANGHAI).year
+    last = end.astimezone(SHANGHAI).year
+    return any(not year_loaded(y) for y in range(min(first, last), max(first, last) + 1))
 
 
 def office_hours() -> list[tuple[dtime, dtime]]:
@@ -83,7 +158,10 @@ def _intervals(day: date, round_the_clock: bool) -> list[tuple[datetime, datetim
 def add_working_minutes(
     start: datetime, minutes: float, *, round_the_clock: bool = False
 ) -> datetime:
-    """`start` plus `minutes` of office time (all time when `round_the_clock`)."""
+    """`start` plus `minutes` of office time (all time when `round_the_clock`); no time at
+    all is `start` itself."""
+    if minutes <= 0:
+        return start
     cursor = start.astimezone(SHANGHAI)
     left = timedelta(minutes=minutes)
     day = cursor.date()
@@ -121,7 +199,9 @@ def working_minutes_between(
 
 def add_working_days(start: datetime, days: int) -> datetime:
     """Close of office on the `days`-th working day after the day of `start`
-    (行政许可法 art. 82: limits count working days, holidays excluded)."""
+    (行政许可法 art. 82: limits count working days, holidays excluded); 0 days is `start`."""
+    if days <= 0:
+        return start
     day = start.astimezone(SHANGHAI).date()
     counted = 0
     for _ in range(MAX_DAYS):

@@ -25,6 +25,23 @@ class Holiday(models.Model):
         return f"{self.date} {'班' if self.is_workday else '休'} {self.name}"
 
 
+class CalendarYear(models.Model):
+    """The administrator's confirmation that a year's 休/班 rows are the State Council's whole
+    schedule: until then the year is counted provisionally (see calendar)."""
+
+    year = models.PositiveSmallIntegerField("年份", unique=True)
+    confirmed_at = models.DateTimeField("确认时间", default=timezone.now)
+    confirmed_by = models.CharField("确认人", max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = "年度节假日确认"
+        verbose_name_plural = "年度节假日确认"
+        ordering = ["-year"]
+
+    def __str__(self) -> str:
+        return f"{self.year} 年节假日安排已完整录入"
+
+
 class Unit(models.TextChoices):
     WORKING_MINUTES = "working_minutes", "工作分钟"
     WORKING_HOURS = "working_hours", "工作小时"

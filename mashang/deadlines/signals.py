@@ -3,10 +3,11 @@ from django.dispatch import receiver
 
 from mashang.notifications.models import MessageTemplate
 
-from .models import DeadlineRule, Holiday
+from .models import CalendarYear, DeadlineRule, Holiday
 
 
 @receiver([post_save, post_delete], sender=Holiday)
+@receiver([post_save, post_delete], sender=CalendarYear)
 def _holidays_changed(sender, **kwargs):
     from .calendar import clear_cache
 

@@ -1,7 +1,4 @@
-from datetime import datetime
-
 from django.shortcuts import render
-from django.utils import timezone
 
 from mashang.core.access import staff_view
 from mashang.core.nav import nav_for
@@ -11,23 +8,35 @@ from .metrics import FIGURES, efficiency
 
 
 def _date(value: str):
+    from mashang.stats.metrics import local_midnight
+
     try:
-        return timezone.make_aware(datetime.fromisoformat(value))
+        return local_midnight(value)
     except (TypeError, ValueError):
         return None
 
 
 @staff_view(Role.SUPERVISOR, Role.ADMIN, Role.COUNTY_LEADER)
 def efficiency_page(request):
-    """行政效能: on-time rates per unit or township, each with its formula."""
+    """行政效能: on-time rates per unit or township, each with its formula, over the same
+    default period as every other statistics page (截至昨日)."""
+    from mashang.stats import metrics
+
     group = "township" if request.GET.get("group") == "township" else "unit"
-    since, until = _date(request.GET.get("from", "")), _date(request.GET.get("to", ""))
+    since, until = metrics.period(
+        _date(request.GET.get("from", "")), _date(request.GET.get("to", ""))
+    )
+    rows = efficiency(group, since, until)
+    if group == "township":
+        for row in rows:
+            row["name"] = row["name"] or metrics.COUNTY_LEVEL
     return render(
         request,
         "deadlines/efficiency.html",
         {
             "nav": nav_for(request.user),
-            "rows": efficiency(group, since, until),
+            "rows": rows,
+            "period": metrics.period_label(since, until),
             "group": group,
             "figures": FIGURES,
             "params": request.GET,

@@ -1,6 +1,6 @@
 """Excel and PDF: any filtered appeal list, and the monthly report with tables and charts."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from openpyxl import Workbook
@@ -80,35 +80,38 @@ def appeals_workbook(appeals, out, *, title: str) -> None:
 
 
 def _month_scope(month: str) -> tuple[datetime, datetime]:
-    start = datetime.strptime(month + "-01", "%Y-%m-%d").replace(
-        tzinfo=timezone.get_default_timezone()
-    )
+    start = metrics.local_midnight(month + "-01")
     end = start.replace(year=start.year + (start.month == 12), month=start.month % 12 + 1)
     return start, end
 
 
+def last_complete_month(now=None) -> str:
+    """ "2026-10" on any day of November 2026: the report's default, a month that has ended."""
+    last_day = metrics.default_until(now).replace(day=1) - timedelta(days=1)
+    return f"{last_day:%Y-%m}"
+
+
 def monthly_data(month: str) -> dict:
     """Everything the monthly report shows, computed once for both formats."""
-    from mashang.directory.models import Division, Unit
+    from mashang.directory.models import Unit
 
     since, until = _month_scope(month)
     from .facts import Figures
 
     figures = Figures(since=since, until=until)
-    towns = figures.breakdown("township")
-    names = dict(
-        Division.objects.filter(code__in=[t["key"] for t in towns]).values_list("code", "name")
-    )
-    for t in towns:
-        t["name"] = names.get(t["key"], t["key"])
+    towns = metrics.rank_places(figures.breakdown("township"))
     unit_rows = figures.breakdown("unit")
     unit_names = dict(
         Unit.objects.filter(pk__in=[r["key"] for r in unit_rows]).values_list("pk", "name")
     )
     for r in unit_rows:
         r["name"] = unit_names.get(r["key"], "")
+    unit_rows.sort(key=lambda r: (-(r["satisfaction"] or 0), -r["effective"]))
+    for i, r in enumerate(unit_rows, start=1):
+        r["rank"] = i
     return {
         "month": month,
+        "label": f"{since:%Y年%m月}",
         "since": since,
         "until": until,
         "headline": figures.headline(),
@@ -121,30 +124,46 @@ def monthly_data(month: str) -> dict:
 RANK_COLUMNS = [
     ("effective", "有效诉求"),
     ("completed", "已办结"),
-    ("completion_rate", "办结率%"),
-    ("on_time_rate", "按期办结率%"),
-    ("satisfaction", "满意度%"),
+    ("completion_rate", "办结率"),
+    ("on_time_rate", "按期办结率"),
+    ("satisfaction", "满意度"),
     ("bad", "差评"),
 ]
+RATES = {m.key for m in metrics.METRICS if m.rate_of}
+PERCENT = "0.00%"
+
+
+def _cell(ws, row: int, col: int, key: str, value) -> None:
+    """A count as a whole number, a rate as a percentage Excel knows (0.9431 shown 94.31%)."""
+    cell = ws.cell(row=row, column=col)
+    if value is None:
+        cell.value = "—"
+        cell.alignment = Alignment(horizontal="right")
+    elif key in RATES:
+        cell.value, cell.number_format = value / 100, PERCENT
+    else:
+        cell.value, cell.number_format = value, "0"
 
 
 def monthly_workbook(data: dict, out) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "总体"
-    ws.append([f"衡南县码上办 {data['month']} 月度报告"])
+    ws.append([f"衡南县码上办 {data['label']} 月度报告"])
     ws["A1"].font = Font(bold=True, size=14)
     _header(ws, ["指标", "数值", "口径"])
     for m in metrics.METRICS:
-        value = data["headline"].get(m.key)
-        ws.append([m.label, "—" if value is None else value, m.formula])
+        ws.append([m.label, None, m.formula])
+        _cell(ws, ws.max_row, 2, m.key, data["headline"].get(m.key))
     _widths(ws, [16, 12, 70])
     for title, rows in (("乡镇", data["towns"]), ("承办单位", data["units"])):
         sheet = wb.create_sheet(title)
-        _header(sheet, [title] + [label for _k, label in RANK_COLUMNS])
+        _header(sheet, ["名次", title] + [label for _k, label in RANK_COLUMNS])
         for r in rows:
-            sheet.append([r["name"]] + [("—" if r[k] is None else r[k]) for k, _l in RANK_COLUMNS])
-        _widths(sheet, [24] + [12] * len(RANK_COLUMNS))
+            sheet.append([r["rank"] if r.get("rank") else "—", r["name"]])
+            for col, (k, _l) in enumerate(RANK_COLUMNS, start=3):
+                _cell(sheet, sheet.max_row, col, k, r[k])
+        _widths(sheet, [6, 24] + [12] * len(RANK_COLUMNS))
     trend = wb.create_sheet("逐日")
     _header(trend, ["日期", "收到", "有效", "已办结"])
     for r in data["trend"]:
@@ -173,7 +192,7 @@ def monthly_pdf(data: dict, out) -> None:
     from mashang.qrcodes.posters import cjk_font
 
     font, _embedded = cjk_font()
-    title = ParagraphStyle("t", fontName=font, fontSize=16, leading=22)
+    title = ParagraphStyle("t", fontName=font, fontSize=16, leading=22, keepWithNext=1)
     body = ParagraphStyle("b", fontName=font, fontSize=9, leading=13)
     style = TableStyle(
         [
@@ -186,9 +205,9 @@ def monthly_pdf(data: dict, out) -> None:
         ]
     )
     story = [
-        Paragraph(f"衡南县码上办 {data['month']} 月度报告", title),
+        Paragraph(f"衡南县码上办 {data['label']} 月度报告", title),
         Paragraph(
-            f"统计口径：{data['month']} 月内提交的诉求（不含检举控告），"
+            f"统计口径：{data['label']}内提交的诉求（不含检举控告），"
             f"生成于 {timezone.localtime():%Y-%m-%d %H:%M}",
             body,
         ),
@@ -216,14 +235,20 @@ def monthly_pdf(data: dict, out) -> None:
         story += [drawing, Spacer(1, 4 * mm)]
     for heading, ranking in (("乡镇排名", data["towns"]), ("承办单位排名", data["units"])):
         story.append(Paragraph(heading, title))
-        rows = [[heading[:-2]] + [label for _k, label in RANK_COLUMNS]]
+        rows = [["名次", heading[:-2]] + [label for _k, label in RANK_COLUMNS]]
         rows += [
-            [r["name"]] + ["—" if r[k] is None else str(r[k]) for k, _l in RANK_COLUMNS]
-            for r in sorted(ranking, key=lambda r: -(r["satisfaction"] or 0))
+            [str(r["rank"] or "—"), r["name"]]
+            + [
+                "—" if r[k] is None else (f"{r[k]}%" if k in RATES else str(r[k]))
+                for k, _l in RANK_COLUMNS
+            ]
+            for r in ranking
         ]
         table = Table(rows, repeatRows=1)
         table.setStyle(style)
         story += [table, Spacer(1, 4 * mm)]
+    # A spacer after the last table would start a page of its own when the table fills one.
+    story.pop()
     SimpleDocTemplate(
         out,
         pagesize=A4,
@@ -231,5 +256,5 @@ def monthly_pdf(data: dict, out) -> None:
         rightMargin=15 * mm,
         topMargin=15 * mm,
         bottomMargin=15 * mm,
-        title=f"码上办月度报告 {data['month']}",
+        title=f"码上办月度报告 {data['label']}",
     ).build(story)

@@ -273,4 +273,13 @@ class Figures:
                 into = buckets.setdefault(bucket, {"received": 0, "effective": 0, "completed": 0})
                 for k in ("received", "effective", "completed"):
                     into[k] += row[k]
+        if granularity == "day" and (buckets or self.since) and self.until:
+            # Every day of the period on the axis, the quiet ones as zeros.
+            first = self.since.astimezone(SHANGHAI).date() if self.since else min(buckets)
+            # ...up to the period's end, or tomorrow when it reaches into the future.
+            last = min(self.until.astimezone(SHANGHAI).date(), _today() + timedelta(days=1))
+            for i in range((last - first).days):
+                buckets.setdefault(
+                    first + timedelta(days=i), {"received": 0, "effective": 0, "completed": 0}
+                )
         return [{"bucket": b, **v} for b, v in sorted(buckets.items())]

@@ -349,4 +349,7 @@ def seed_history(now: datetime) -> dict:
     end = now.astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
     start = end - timedelta(days=365)
     plan = Plan(effective=598, invalid=41, merged=23, accusations=37, ratings=RATING_SPLIT)
+    from .models import DemoSeed
+
+    DemoSeed.objects.update_or_create(pk=1, defaults={"since": start, "until": end})
     return generate(plan, start=start, end=end - timedelta(hours=12), seed=430422)

@@ -7,7 +7,7 @@ base is zero: an empty period shows "—", never a division by zero.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, F, Q
 from django.db.models.functions import Substr, TruncDay, TruncMonth, TruncWeek
@@ -25,9 +25,33 @@ NOT_EFFECTIVE = [AppealStatus.INVALID, AppealStatus.MERGED]
 TOWNSHIP_IN_PATH = (23, 9)
 
 
-def local_midnight(value: str) -> datetime:
-    """ "2026-01-31" → that day's 00:00 in Asia/Shanghai; ValueError for anything else."""
-    return datetime.combine(date.fromisoformat(value), datetime.min.time(), SHANGHAI)
+def local_midnight(value: str | date) -> datetime:
+    """ "2026-01-31" (or a date) → that day's 00:00 in Asia/Shanghai; ValueError otherwise."""
+    day = value if isinstance(value, date) else date.fromisoformat(value)
+    return datetime.combine(day, datetime.min.time(), SHANGHAI)
+
+
+def default_until(now: datetime | None = None) -> datetime:
+    """The end of the default period: today's 00:00 in Asia/Shanghai (截至昨日24时).
+
+    The one place the default is decided: the pages, the 数据大屏, 效能统计, the exports and
+    `manage.py stats` all count appeals received before this unless a `to` date is given, so
+    today's appeals never drift into a figure nobody asked to include them in."""
+    from django.utils import timezone
+
+    return local_midnight((now or timezone.now()).astimezone(SHANGHAI).date())
+
+
+def period(since: datetime | None, until: datetime | None, now=None) -> tuple:
+    """(since, until) with the default end filled in."""
+    return since, until or default_until(now)
+
+
+def period_label(since: datetime | None, until: datetime) -> str:
+    """ "2026年01月01日至2026年11月26日": the last day counted, not the exclusive end."""
+    start = f"{since:%Y年%m月%d日}" if since else "平台启用"
+    end = until.astimezone(SHANGHAI) - timedelta(days=1)
+    return f"{start}至{end:%Y年%m月%d日}"
 
 
 @dataclass(frozen=True)
@@ -199,10 +223,44 @@ def trend(qs, granularity: str = "day") -> list[dict]:
     return list(rows)
 
 
-def accusation_count(*, since=None, until=None) -> int:
+def accusation_count(*, since=None, until=None, division=None, kind: str = "") -> int:
+    """Accusations received in [since, until), in the same place and QR kind as the figures
+    beside which the count is shown."""
     qs = Appeal.objects.accusations()
     if since:
         qs = qs.filter(received_at__gte=since)
     if until:
         qs = qs.filter(received_at__lt=until)
+    if division is not None:
+        qs = qs.filter(division__path__startswith=division.path)
+    if kind:
+        qs = qs.filter(kind=kind)
     return qs.count()
+
+
+# Appeals placed at the county itself (county departments, the service hall) have no township.
+COUNTY_LEVEL = "县直（县级）"
+
+
+def place_name(code: str | None, names: dict) -> str:
+    """A township's name, or 县直（县级） for appeals placed above any township."""
+    return names.get(code) or code if code else COUNTY_LEVEL
+
+
+def rank_places(rows: list[dict], *, by=("satisfaction", "effective")) -> list[dict]:
+    """Name each township row and rank the townships by `by` (highest first); the county-level
+    row, not being a township, comes last with no rank."""
+    from mashang.directory.models import Division
+
+    names = dict(
+        Division.objects.filter(code__in=[r["key"] for r in rows if r["key"]]).values_list(
+            "code", "name"
+        )
+    )
+    for r in rows:
+        r["name"] = place_name(r["key"], names)
+        r["county_level"] = not r["key"]
+    towns = sorted((r for r in rows if r["key"]), key=lambda r: tuple(-(r[k] or 0) for k in by))
+    for i, r in enumerate(towns, start=1):
+        r["rank"] = i
+    return towns + [dict(r, rank=None) for r in rows if not r["key"]]

@@ -57,3 +57,15 @@ class FactsState(models.Model):
 
     built_at = models.DateTimeField(null=True, blank=True)
     built_until = models.DateField(null=True, blank=True)  # facts cover days before this
+
+
+class DemoSeed(models.Model):
+    """The period the demo's generated year covers (one row, written by the demo loader), so
+    `manage.py stats --seed` reproduces the seed's figures on any later day."""
+
+    since = models.DateTimeField()
+    until = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "演示数据期间"
+        verbose_name_plural = "演示数据期间"

@@ -2,7 +2,7 @@
 lists behind every figure (with Excel export). Figures come from `metrics` only."""
 
 import io
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
@@ -16,7 +16,6 @@ from django.utils.http import urlencode
 from mashang.appeals.queries import appeals_for
 from mashang.core.access import staff_view
 from mashang.core.nav import nav_for
-from mashang.deadlines.calendar import SHANGHAI
 from mashang.directory.choices import Role
 from mashang.directory.models import Division, Unit
 from mashang.qrcodes.choices import QRKind
@@ -55,12 +54,8 @@ class Scope:
 
     def __init__(self, request, *, unit: Unit | None = None):
         g = request.GET
-        today = (
-            timezone.now().astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
-        )
-        self.since = _day(g.get("from"))
-        # Default: everything up to yesterday 24:00 (截至昨日), as leaders' reports count.
-        self.until = _day(g.get("to")) or today
+        # Default: everything up to yesterday 24:00 (截至昨日), decided in metrics alone.
+        self.since, self.until = metrics.period(_day(g.get("from")), _day(g.get("to")))
         self.township = Division.objects.filter(
             code=g.get("township", ""), level="township"
         ).first()
@@ -108,9 +103,7 @@ class Scope:
 
     @property
     def label(self) -> str:
-        start = f"{self.since:%Y年%m月%d日}" if self.since else "平台启用"
-        end = self.until - timedelta(days=1)
-        return f"{start}至{end:%Y年%m月%d日}"
+        return metrics.period_label(self.since, self.until)
 
 
 def _figures(scope: Scope, values: dict) -> list[dict]:
@@ -143,16 +136,13 @@ def overview(request):
     figures = scope.figures()
     values = figures.headline()
     granularity = request.GET.get("by") if request.GET.get("by") in metrics.TRUNC else "month"
-    towns = figures.breakdown("township")
-    names = dict(
-        Division.objects.filter(code__in=[t["key"] for t in towns]).values_list("code", "name")
-    )
+    towns = metrics.rank_places(figures.breakdown("township"))
     for t in towns:
-        t["name"] = names.get(t["key"], t["key"])
         t["link"] = (
             reverse("stats_overview") + "?" + urlencode({**scope.params, "township": t["key"]})
+            if t["key"]
+            else ""
         )
-    towns.sort(key=lambda t: (-(t["satisfaction"] or 0), -t["effective"]))
     kind_labels, type_labels = dict(QRKind.choices), dict(metrics.PUBLIC_TYPES)
     by_kind = [
         {**r, "name": kind_labels.get(r["key"], "其他渠道")} for r in figures.breakdown("kind")
@@ -160,15 +150,20 @@ def overview(request):
     by_type = [
         {**r, "name": type_labels.get(r["key"], r["key"])} for r in figures.breakdown("type")
     ]
+    shown = {"month": "%Y年%m月", "week": "%Y年%m月%d日当周"}.get(granularity, "%Y-%m-%d")
     trend = [
         {
-            "bucket": f"{r['bucket']:%Y-%m-%d}",
+            "key": f"{r['bucket']:%Y-%m-%d}",
+            "bucket": format(r["bucket"], shown),
             "received": r["received"],
             "effective": r["effective"],
             "completed": r["completed"],
         }
         for r in figures.trend(granularity)
     ]
+    from .exports import last_complete_month
+
+    report_month = last_complete_month()
     show_accusations = request.user.has_role(Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN)
     context = _common(request, scope) | {
         "figures": _figures(scope, values),
@@ -178,7 +173,11 @@ def overview(request):
         "by_type": by_type,
         "trend": trend,
         "by": granularity,
-        "accusations": metrics.accusation_count(since=scope.since, until=scope.until)
+        "report_month": report_month,
+        "report_label": f"{metrics.local_midnight(report_month + '-01'):%Y年%m月}",
+        "accusations": metrics.accusation_count(
+            since=scope.since, until=scope.until, division=scope.township, kind=scope.kind
+        )
         if show_accusations
         else None,
         "chart_data": {
@@ -188,8 +187,22 @@ def overview(request):
             "towns": [[t["name"], t["satisfaction"] or 0] for t in towns],
         },
     }
-    template = "stats/screen.html" if request.GET.get("screen") else "stats/overview.html"
-    return render(request, template, context)
+    if request.GET.get("screen"):
+        # The wall screen also ranks the units (top ten by on-time completion).
+        units = figures.breakdown("unit")
+        unit_names = {
+            pk: short or name
+            for pk, short, name in Unit.objects.filter(
+                pk__in=[r["key"] for r in units]
+            ).values_list("pk", "short_name", "name")
+        }
+        units.sort(key=lambda r: (-(r["on_time_rate"] or 0), -r["effective"]))
+        context["chart_data"]["units"] = [
+            [unit_names.get(r["key"], ""), r["on_time_rate"] or 0, r["effective"]]
+            for r in units[:10]
+        ]
+        return render(request, "stats/screen.html", context)
+    return render(request, "stats/overview.html", context)
 
 
 @staff_view(Role.SUPERVISOR, Role.ADMIN, Role.COUNTY_LEADER)
@@ -234,8 +247,10 @@ def my_unit(request):
 
 
 def _listed(request):
-    """The appeals behind a figure (a cohort: `metric`, `from`, `to`), or any staff list's
-    filters — always within what this person may see anyway."""
+    """The appeals behind a figure (a cohort: `metric`, `from`, `to`, over the default period
+    unless dates are given), or any staff list's filters (a work list: everything up to now,
+    today included) — always within what this person may see anyway. Returns the period's
+    label and the appeals."""
     from mashang.appeals.staff import _filter
 
     unit = None
@@ -248,21 +263,21 @@ def _listed(request):
     if {"metric", "from", "to"} & set(request.GET):
         condition = FILTERS.get(request.GET.get("metric", ""), Q())
         qs = scope.queryset().filter(condition).filter(pk__in=visible.values("pk")).distinct()
-    else:
-        qs = _filter(request, visible)
-    return scope, qs
+        return scope.label, qs
+    # A work list shows today's appeals too, so its title says so.
+    return f"截至{timezone.localtime():%Y年%m月%d日 %H:%M}，含今日", _filter(request, visible)
 
 
 @staff_view(*COUNTY_WIDE, *UNIT_ROLES)
 def appeal_list(request):
     from mashang.appeals.staff import _list
 
-    scope, qs = _listed(request)
+    label, qs = _listed(request)
     export = reverse("stats_export") + "?" + request.GET.urlencode()
     return _list(
         request,
         qs,
-        title=f"诉求清单（{scope.label}）",
+        title=f"诉求清单（{label}）",
         order="-received_at",
         extra={"export_url": export},
     )
@@ -271,9 +286,9 @@ def appeal_list(request):
 @staff_view(*COUNTY_WIDE, *UNIT_ROLES)
 def export(request):
     """Any filtered list, as an Excel workbook (what is on screen, without personal data)."""
-    scope, qs = _listed(request)
+    label, qs = _listed(request)
     buf = io.BytesIO()
-    appeals_workbook(qs.select_related("division", "lead_unit"), buf, title=scope.label)
+    appeals_workbook(qs.select_related("division", "lead_unit"), buf, title=label)
     buf.seek(0)
     name = f"诉求清单-{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(
@@ -287,9 +302,9 @@ def export(request):
 @staff_view(Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN)
 def monthly_report(request):
     """The month's report as Excel (?format=xlsx) or PDF (?format=pdf)."""
-    from .exports import monthly_data, monthly_pdf, monthly_workbook
+    from .exports import last_complete_month, monthly_data, monthly_pdf, monthly_workbook
 
-    month = request.GET.get("month") or f"{timezone.localdate():%Y-%m}"
+    month = request.GET.get("month") or last_complete_month()
     try:
         data = monthly_data(month)
     except ValueError as exc:

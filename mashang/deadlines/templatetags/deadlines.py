@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from mashang.core.dates import short_when
+from mashang.deadlines import calendar
 from mashang.deadlines.sweep import LIMIT_LABELS
 
 register = template.Library()
@@ -29,6 +30,9 @@ def due_badge(appeal, now=None):
     left = (appeal.due_at - now).total_seconds()
     label = LIMIT_LABELS.get(appeal.due_key, "时限")
     when = timezone.localtime(appeal.due_at)
+    if calendar.provisional(appeal.due_started_at or now, appeal.due_at):
+        # A limit into a year whose schedule is not loaded may still move.
+        label = f"{label}（暂定）"
     if left < 0:
         css, text = "due-red", f"已超时 {_span(left)}"
     elif appeal.warn_at and now >= appeal.warn_at:
@@ -43,3 +47,18 @@ def due_badge(appeal, now=None):
         label,
         text,
     )
+
+
+@register.simple_tag
+def calendar_warning(admin=False):
+    """The unloaded-year warning (admin home, desk), or nothing."""
+    from mashang.deadlines.calendar import unloaded_warning
+
+    text = unloaded_warning()
+    if not text:
+        return ""
+    if admin:
+        return format_html(
+            '<ul class="messagelist"><li class="warning" id="calendar-warning">{}</li></ul>', text
+        )
+    return format_html('<p class="warning-banner" id="calendar-warning" role="status">{}</p>', text)

@@ -12,7 +12,7 @@ from mashang.deadlines.calendar import (
     is_workday,
     working_minutes_between,
 )
-from mashang.deadlines.models import Holiday
+from mashang.deadlines.models import CalendarYear, Holiday
 
 pytestmark = pytest.mark.django_db
 
@@ -72,20 +72,67 @@ def test_working_minutes_between_skips_nights_and_weekends():
     assert working_minutes_between(at("2026-11-30T09:00"), at("2026-11-27T17:00")) == 0
 
 
-def test_an_unloaded_year_never_raises_and_falls_back_to_weekdays():
+def test_an_unloaded_year_never_raises_and_keeps_the_statutory_holidays():
     assert not calendar.year_loaded(2027)
     assert 2027 in calendar.unloaded_years(date(2026, 11, 26))
-    assert is_workday(date(2027, 1, 1))  # a Friday: Monday–Friday until 2027 is loaded
-    assert not is_workday(date(2027, 1, 2))
-    # 31 Dec 2026 (Thu) + 2 working days = Mon 4 Jan 2027 without the New Year holiday.
-    assert add_working_days(at("2026-12-30T10:00"), 2) == at("2027-01-01T17:30")
+    assert not is_workday(date(2027, 1, 1))  # a Friday, but 元旦
+    assert is_workday(date(2027, 1, 4))
+    # Thu 31 Dec 2026 17:00 + 1 working day: Monday 4 January, not New Year's Day.
+    assert add_working_days(at("2026-12-31T17:00"), 1) == at("2027-01-04T17:30")
 
 
-def test_loading_2027_changes_the_turn_of_the_year():
-    Holiday.objects.create(date=date(2027, 1, 1), is_workday=False, name="元旦")
-    assert calendar.year_loaded(2027)
-    assert not is_workday(date(2027, 1, 1))
-    assert add_working_days(at("2026-12-30T10:00"), 2) == at("2027-01-04T17:30")
+def test_the_lunar_holidays_of_an_unloaded_year_are_days_off():
+    # 2027: 除夕 Fri 5 Feb, 春节 6–8 Feb, 端午 Wed 9 June, 中秋 Wed 15 Sept.
+    assert not any(is_workday(date(2027, 2, d)) for d in (5, 8))
+    assert is_workday(date(2027, 2, 4)) and is_workday(date(2027, 2, 9))
+    assert not is_workday(date(2027, 6, 9)) and not is_workday(date(2027, 9, 15))
+    assert not is_workday(date(2027, 4, 5))  # 清明, a Monday
+    assert not is_workday(date(2027, 10, 1))  # 国庆 1–3 Oct: Friday, then the weekend
+    # 劳动节 1–2 May fall on a weekend: the statute's 补假 is left to the State Council's
+    # schedule, so Monday counts as worked until it is loaded.
+    assert is_workday(date(2027, 5, 3))
+
+
+def test_the_computed_holidays_agree_with_the_published_years():
+    """清明 by formula and 春节, 端午, 中秋 by the lunar calendar, against every year the
+    chinesecalendar package publishes."""
+    import chinese_calendar
+
+    names = {
+        "清明节": "Tomb-sweeping Day",
+        "端午节": "Dragon Boat Festival",
+        "中秋节": "Mid-autumn Festival",
+        "元旦": "New Year's Day",
+        "国庆节": "National Day",
+    }
+    for year in range(2008, 2027):
+        days = calendar.statutory_holidays(year)
+        for day, name in days.items():
+            if name not in names:
+                continue  # 春节 and 劳动节 had fewer days before the 2025 revision
+            on_holiday, package_name = chinese_calendar.get_holiday_detail(day)
+            assert on_holiday, day
+            # The package leaves a weekend's name out, and 中秋 can fall within 国庆.
+            if package_name and not (day.month == 10 and day.day <= 3):
+                assert package_name == names[name], day
+        new_year = [d for d, n in days.items() if n == "春节"][1]  # 正月初一
+        assert chinese_calendar.get_holiday_detail(new_year) == (True, "Spring Festival")
+
+
+def test_one_row_does_not_load_a_year_but_a_confirmation_does():
+    Holiday.objects.create(date=date(2027, 2, 20), is_workday=True, name="春节调休")
+    assert is_workday(date(2027, 2, 20))  # the row counts at once
+    assert not calendar.year_loaded(2027)  # ...but the year is not complete
+    limit = (at("2026-12-30T10:00"), at("2027-01-04T17:30"))
+    assert calendar.provisional(*limit)
+    assert not calendar.provisional(at("2026-11-02T10:00"), at("2026-11-09T17:30"))
+    CalendarYear.objects.create(year=2027)
+    assert calendar.year_loaded(2027) and not calendar.provisional(*limit)
+
+
+def test_zero_working_days_from_now_is_now():
+    assert add_working_days(at("2026-11-27T10:00"), 0) == at("2026-11-27T10:00")
+    assert add_working_minutes(at("2026-11-28T10:00"), 0) == at("2026-11-28T10:00")
 
 
 def test_a_row_overrides_the_package():
@@ -98,3 +145,20 @@ def test_every_date_in_2027_and_2028_computes():
     for _ in range(60):
         day = add_working_days(day, 5)
     assert day.year == 2028
+
+
+def test_a_limit_into_an_unloaded_year_is_shown_provisional():
+    from types import SimpleNamespace
+
+    from mashang.deadlines.templatetags.deadlines import due_badge
+
+    def appeal(start, due):
+        return SimpleNamespace(
+            due_at=at(due), due_started_at=at(start), warn_at=None, due_key="dispatch"
+        )
+
+    now = at("2026-12-30T09:00")
+    assert "暂定" in due_badge(appeal("2026-12-30T09:00", "2027-01-04T17:30"), now)
+    assert "暂定" not in due_badge(appeal("2026-12-21T09:00", "2026-12-28T17:30"), now)
+    CalendarYear.objects.create(year=2027)
+    assert "暂定" not in due_badge(appeal("2026-12-30T09:00", "2027-01-04T17:30"), now)

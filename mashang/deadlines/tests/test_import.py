@@ -18,6 +18,9 @@ def test_a_csv_loads_a_new_year(tmp_path):
     )
     call_command("import_holidays", str(path), stdout=io.StringIO())
     calendar.clear_cache()
+    assert not calendar.year_loaded(2027)  # two rows are not the whole year
+    call_command("import_holidays", str(path), complete=True, stdout=io.StringIO())
+    calendar.clear_cache()
     assert calendar.year_loaded(2027)
     assert not calendar.is_workday(date(2027, 1, 1))
     assert calendar.is_workday(date(2027, 2, 6))  # a Saturday, worked
@@ -36,4 +39,23 @@ def test_the_admin_warns_until_next_year_is_loaded(client, people):
 
     client.login(username=people.admin.username, password=PASSWORD)
     page = client.get("/admin/deadlines/holiday/", follow=True).content.decode()
-    assert "2027 年的节假日尚未录入" in page
+    assert "2027 年的国务院节假日安排尚未录入" in page
+
+
+def test_the_admin_home_and_the_desk_warn_too(client, people):
+    from mashang.testing import PASSWORD
+
+    client.login(username=people.admin.username, password=PASSWORD)
+    assert 'id="calendar-warning"' in client.get("/admin/").content.decode()
+    client.logout()
+    client.login(username=people.dispatcher.username, password=PASSWORD)
+    from django.urls import reverse
+
+    missing = calendar.unloaded_years()  # next year at least: the package publishes late
+    desk = client.get(reverse("desk")).content.decode()
+    assert 'id="calendar-warning"' in desk and str(missing[-1]) in desk
+    from mashang.deadlines.models import CalendarYear
+
+    for year in missing:
+        CalendarYear.objects.create(year=year)
+    assert 'id="calendar-warning"' not in client.get(reverse("desk")).content.decode()

@@ -96,7 +96,7 @@ def test_monthly_report_as_excel_and_pdf(client, people, world):  # noqa: F811
     xlsx = client.get(reverse("stats_report"), {"month": month, "format": "xlsx"})
     wb = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))
     assert wb.sheetnames == ["总体", "乡镇", "承办单位", "逐日"]
-    assert ("满意度", 50.0) in {(r[0], r[1]) for r in wb["总体"].iter_rows(values_only=True)}
+    assert ("满意度", 0.5) in {(r[0], r[1]) for r in wb["总体"].iter_rows(values_only=True)}
     pdf = b"".join(
         client.get(reverse("stats_report"), {"month": month, "format": "pdf"}).streaming_content
     )

@@ -35,7 +35,7 @@ from .choices import (
     EventKind,
 )
 from .models import Appeal, AppealEvent, AppealPhoto, IntakeDraft, Sequence, SmsCode
-from .photos import CleanPhoto, PhotoError, clean_photo
+from .photos import PendingImage, PhotoError, decode_images, inspect_images
 
 CODE_TTL = timedelta(minutes=5)
 CODE_MAX_ATTEMPTS = 5
@@ -65,7 +65,9 @@ class IntakeData:
     phone: str = ""
     id_number: str = ""
     anonymous: bool = False
-    photos: list[CleanPhoto] = field(default_factory=list)
+    # Inspected (size, format, declared dimensions) but not decoded: `start_intake` decodes
+    # them only after every rate limit has passed.
+    photos: list[PendingImage] = field(default_factory=list)
 
     @property
     def needs_phone(self) -> bool:
@@ -101,7 +103,9 @@ def validate_intake(
     anonymous: bool = False,
     photos=(),
 ) -> IntakeData:
-    """Check every field at once and re-encode the photos; raise IntakeError listing each problem."""
+    """Check every field at once and the photos' headers; raise IntakeError listing each problem.
+
+    No pixel is decoded here: that waits until `start_intake` has checked the rate limits."""
     errors: dict[str, str] = {}
     if type not in AppealType.values:
         errors["type"] = "请选择诉求类型"
@@ -128,17 +132,11 @@ def validate_intake(
         message = phone_error(phone)
         if message:
             errors["phone"] = message
-    photos = [p for p in photos if p]
-    cleaned: list[CleanPhoto] = []
-    if len(photos) > MAX_PHOTOS:
-        errors["photos"] = f"最多上传{MAX_PHOTOS}张照片，您选了{len(photos)}张"
-    else:
-        for i, upload in enumerate(photos, start=1):
-            try:
-                cleaned.append(clean_photo(upload, label=f"第{i}张照片"))
-            except PhotoError as exc:
-                errors["photos"] = str(exc)
-                break
+    cleaned: list[PendingImage] = []
+    try:
+        cleaned = inspect_images(photos, max_count=MAX_PHOTOS)
+    except PhotoError as exc:
+        errors["photos"] = str(exc)
     if errors:
         raise IntakeError(errors)
     if anonymous and type == AppealType.ACCUSATION:
@@ -181,6 +179,10 @@ def start_intake(
     else:
         phone_key = ""
         check([(f"file:ip:{ip_key}", 30, 3600)], RATE_FILE)
+    try:
+        photos = decode_images(data.photos)
+    except PhotoError as exc:
+        raise IntakeError({"photos": str(exc)}) from exc
     saved: list[AppealPhoto] = []
     try:
         with transaction.atomic():
@@ -192,7 +194,7 @@ def start_intake(
                 phone_key=phone_key,
                 placement=placement,
             )
-            for photo in data.photos:
+            for photo in photos:
                 saved.append(
                     AppealPhoto.objects.create(
                         draft=draft,
@@ -409,12 +411,20 @@ def confirm_intake(draft: IntakeDraft, entered_code: str) -> IntakeResult:
     if draft.appeal_id:
         return IntakeResult(draft=draft, appeal=draft.appeal)
     _check_fresh(draft)
-    check_code(SmsCode.PURPOSE_INTAKE, draft.phone_index, entered_code, draft=draft)
+    entered_code = (entered_code or "").strip()
+    if not entered_code:
+        raise CodeError({"code": "请填写短信验证码"})
+    # Spending the code and filing commit together: a crash in between leaves the code unspent
+    # and the draft unfiled, so the retry with the same code finishes the job.
     with transaction.atomic():
         draft = IntakeDraft.objects.select_for_update().get(pk=draft.pk)
         if draft.appeal_id:
             return IntakeResult(draft=draft, appeal=draft.appeal)
-        appeal, query_code = _file(draft)
+        problem = _use_code(SmsCode.PURPOSE_INTAKE, draft.phone_index, entered_code, draft)
+        if problem is None:
+            appeal, query_code = _file(draft)
+    if problem:  # raised after the commit, so the wrong try stays counted
+        raise CodeError({"code": problem})
     return IntakeResult(draft=draft, appeal=appeal, query_code=query_code)
 
 

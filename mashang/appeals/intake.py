@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from mashang.core.crypto import blind_index, digests_match, secret_digest
 from mashang.core.ratelimit import RateLimited, allow, check
+from mashang.core.text import clean_text
 from mashang.deadlines import clock
 from mashang.notifications.outbox import queue_sms
 from mashang.qrcodes.models import Placement
@@ -41,8 +42,6 @@ CODE_TTL = timedelta(minutes=5)
 CODE_MAX_ATTEMPTS = 5
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 ID_RE = re.compile(r"^\d{17}[\dX]$")
-# Characters that are not text: control characters other than newline and tab.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 RATE_CODE = "获取验证码太频繁了，请稍后再试。"
 RATE_FILE = "提交太频繁了，请稍后再试。如有紧急情况请拨打 110、119、120。"
@@ -76,7 +75,7 @@ class IntakeData:
 
 def normalise_phone(raw: str) -> str:
     """Accept any spacing, dashes and a +86 prefix, as people write numbers."""
-    digits = re.sub(r"[\s\-()（）]", "", raw or "")
+    digits = re.sub(r"[\s\-()（）]", "", clean_text(raw, compat=True))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):
@@ -109,20 +108,20 @@ def validate_intake(
     errors: dict[str, str] = {}
     if type not in AppealType.values:
         errors["type"] = "请选择诉求类型"
-    content = CONTROL_RE.sub("", (content or "").strip())
+    content = clean_text(content, multiline=True)
     if not content:
         errors["content"] = "请填写诉求内容"
     elif len(content) < CONTENT_MIN:
         errors["content"] = f"诉求内容至少写{CONTENT_MIN}个字，说清楚事情和地点"
     elif len(content) > CONTENT_MAX:
         errors["content"] = f"诉求内容不能超过{CONTENT_MAX}字，现在是{len(content)}字"
-    place_description = CONTROL_RE.sub("", (place_description or "").strip())
+    place_description = clean_text(place_description)
     if len(place_description) > PLACE_MAX:
         errors["place_description"] = f"地点描述不能超过{PLACE_MAX}字"
-    name = CONTROL_RE.sub("", (name or "").strip())
+    name = clean_text(name)
     if len(name) > NAME_MAX:
         errors["name"] = f"姓名不能超过{NAME_MAX}字"
-    id_number = (id_number or "").strip().upper()
+    id_number = clean_text(id_number, compat=True).upper()
     if id_number and not ID_RE.match(id_number):
         errors["id_number"] = "身份证号应为18位，最后一位可以是数字或X"
     if anonymous and type != AppealType.ACCUSATION:

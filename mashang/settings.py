@@ -140,6 +140,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", 15)
+# Wrong passwords from one IP in 15 minutes, whatever the accounts, before that IP is refused.
+LOGIN_IP_MAX_FAILURES = envint("LOGIN_IP_MAX_FAILURES", 10)
 
 # Idle sessions end after SESSION_IDLE_MINUTES; every request renews the clock.
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", 30) * 60

@@ -38,6 +38,24 @@ def hit(key: str, window: int) -> int:
     return _db_hit(bucket, window)
 
 
+def peek(key: str, window: int) -> int:
+    """The count so far for `key` in the current window, without counting a hit."""
+    bucket = _bucket(key, window)
+    try:
+        if settings.REDIS_URL:
+            from django.core.cache import cache
+
+            client = cache._cache.get_client(bucket)
+            return int(client.get(cache.make_key(bucket)) or 0)
+        from .models import RateCounter
+
+        row = RateCounter.objects.filter(key=bucket).values_list("count", flat=True).first()
+        return int(row or 0)
+    except Exception:
+        log.exception("rate limit store unavailable")
+        return 0
+
+
 def _redis_hit(bucket: str, window: int) -> int:
     from django.core.cache import cache
 

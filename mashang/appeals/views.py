@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.signing import BadSignature
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -162,6 +163,7 @@ def _to_receipt(request, result):
             request, "appeals/receipt.html", {"appeal": appeal, "query_code": result.query_code}
         )
         response["Cache-Control"] = "no-store"
+        _remember_tracker(request, response, appeal.number)
         return response
     return redirect("appeal_receipt", number=appeal.number)
 
@@ -248,21 +250,28 @@ def track(request):
                 raise intake.IntakeError({"form": NUL_MESSAGE})
             if request.POST.get("action") == "phone":
                 return _track_send_code(request, values["phone"], ip)
+            number = values["number"]
+            # Per client (IP, and IP with this number): a stranger's guesses never lock the
+            # number for its owner (see intake.check_query_code).
             check(
-                [(f"track:ip:{ip}", 30, 3600), (f"track:no:{values['number']}", 10, 3600)],
+                [(f"track:ip:{ip}", 30, 3600), (f"track:ipno:{ip}:{number}", 10, 3600)],
                 "查询太频繁了，请一小时后再试。",
             )
-            if not values["number"]:
+            if not number:
                 errors["number"] = "请填写受理编号"
             if not values["query_code"]:
                 errors["query_code"] = "请填写查询码"
             if not errors:
-                appeal = intake.check_query_code(values["number"], values["query_code"])
+                appeal = intake.check_query_code(
+                    number, values["query_code"], known_device=_known_tracker(request, number)
+                )
                 if appeal is None:
                     errors["query_code"] = "受理编号或查询码不正确，请核对短信中的编号和查询码"
                 else:
                     remember_tracked(request.session, appeal)
-                    return redirect("track_detail", number=appeal.number)
+                    response = redirect("track_detail", number=appeal.number)
+                    _remember_tracker(request, response, appeal.number)
+                    return response
         except intake.IntakeError as exc:
             errors = exc.errors
         except RateLimited as exc:
@@ -272,6 +281,46 @@ def track(request):
         "appeals/track.html",
         {"values": values, "errors": errors, "error_list": list(errors.items())},
         status=400 if errors else 200,
+    )
+
+
+TRACKER_COOKIE = "mashang_tracker"
+TRACKER_SALT = "mashang.appeals.tracker"
+TRACKER_DAYS = 365
+
+
+def _number_tag(number: str) -> str:
+    """A short keyed digest: the cookie does not list which appeals a phone follows."""
+    return secret_digest(f"tracker:{number}")[:16]
+
+
+def _tracker_tags(request) -> list[str]:
+    try:
+        value = request.get_signed_cookie(
+            TRACKER_COOKIE, salt=TRACKER_SALT, max_age=TRACKER_DAYS * 86400
+        )
+    except (KeyError, BadSignature):
+        return []
+    return value.split(",")
+
+
+def _known_tracker(request, number: str) -> bool:
+    return _number_tag(number) in _tracker_tags(request)
+
+
+def _remember_tracker(request, response, number: str) -> None:
+    """This phone filed or opened `number`: it stays able to use the query code even while
+    strangers' wrong guesses keep new devices out."""
+    tag = _number_tag(number)
+    tags = [t for t in _tracker_tags(request) if t != tag] + [tag]
+    response.set_signed_cookie(
+        TRACKER_COOKIE,
+        ",".join(tags[-20:]),
+        salt=TRACKER_SALT,
+        max_age=TRACKER_DAYS * 86400,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
     )
 
 

@@ -215,3 +215,65 @@ def test_the_query_code_never_reaches_the_session_store(client, codes):
 
     stored = [s.get_decoded() for s in Session.objects.all()]
     assert stored and all(code not in str(s) for s in stored)
+
+
+# ---- 5. tracking: no lockout weapon, no existence oracle --------------------------------------
+
+
+def track(client, number, code, ip):
+    return client.post(
+        reverse("track"), {"number": number, "query_code": code}, REMOTE_ADDR=ip
+    ).content.decode()
+
+
+def test_a_strangers_wrong_guesses_do_not_lock_the_owner_out(client, codes):
+    from django.test import Client
+
+    from .test_tracking import receipt_code
+
+    appeal = Appeal.objects.get(pk=_file_via_form(client, codes).pk)
+    code = receipt_code(client, appeal)
+    for i in range(12):  # more than the old per-number lock, from several addresses
+        track(Client(), appeal.number, "000000", f"10.77.0.{i % 3}")
+    owner_elsewhere = Client()  # the citizen on a new phone, from their own address
+    assert "查询太频繁" not in track(owner_elsewhere, appeal.number, code, "10.77.1.1")
+    assert owner_elsewhere.get(reverse("track_detail", args=[appeal.number])).status_code == 200
+
+
+def test_a_flood_of_wrong_codes_keeps_only_new_devices_out(client, codes):
+    from django.test import Client
+
+    from .test_tracking import receipt_code
+
+    appeal = _file_via_form(client, codes)
+    code = receipt_code(client, appeal)
+    for _ in range(intake.QUERY_GUARD):
+        intake.check_query_code(appeal.number, "000000")
+    stranger = Client()
+    assert "暂停在新设备上" in track(stranger, appeal.number, code, "10.78.0.1")
+    # The phone that filed it (its known-device cookie) still gets in with the right code.
+    page = client.post(reverse("track"), {"number": appeal.number, "query_code": code})
+    assert page.status_code == 302
+
+
+def test_missing_and_existing_numbers_get_the_same_answers(client, codes):
+    from django.test import Client
+
+    appeal = _file_via_form(client, codes)
+    year = appeal.number.split("-")[1]
+    missing = f"430422-{year}-999999"
+    for number in (appeal.number, missing):
+        for _ in range(intake.QUERY_GUARD):
+            intake.check_query_code(number, "000000")
+    answers = {
+        number: re.sub(r'value="[^"]*"', "", track(Client(), number, "000000", "10.79.0.1"))
+        for number in (appeal.number, missing)
+    }
+    assert answers[appeal.number] == answers[missing]
+    assert "暂停在新设备上" in answers[missing]
+
+
+def _file_via_form(client, codes):
+    from .test_intake_form import file_appeal
+
+    return file_appeal(client, codes.bureau)

@@ -430,16 +430,33 @@ def confirm_intake(draft: IntakeDraft, entered_code: str) -> IntakeResult:
 
 
 def next_number(year: int, *, accusation: bool = False) -> str:
-    """430422-2026-000123; accusations count on their own (…-J000007), so gaps in the public
-    sequence never reveal that an accusation came in."""
+    """430422-2026-000123 for appeals, in sequence. An accusation gets a random public
+    reference (430422-2026-J7K3M9PX): a sequence would tell every filer how many accusations
+    came in this year, and its gaps nothing else does."""
     county = getattr(settings, "COUNTY_CODE", "430422")
-    series = "J" if accusation else ""
-    name = f"appeal:{county}:{year}{series}"
+    if accusation:
+        return accusation_reference(year)
+    name = f"appeal:{county}:{year}"
     with transaction.atomic():
         seq, _ = Sequence.objects.select_for_update().get_or_create(name=name)
         Sequence.objects.filter(pk=seq.pk).update(value=F("value") + 1)
         seq.refresh_from_db(fields=["value"])
-    return f"{county}-{year}-{series}{seq.value:06d}"
+    return f"{county}-{year}-{seq.value:06d}"
+
+
+# No 0/O, 1/I/L: read out over the phone without mistakes. 31^8 ≈ 8.5 × 10^11 references.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def accusation_reference(year: int, *, taken=None) -> str:
+    """A fresh random reference; `taken(number)` says whether it is in use (the database)."""
+    county = getattr(settings, "COUNTY_CODE", "430422")
+    taken = taken or (lambda n: Appeal.objects.filter(number=n).exists())
+    while True:
+        tail = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+        number = f"{county}-{year}-J{tail}"
+        if not taken(number):
+            return number
 
 
 def _file(draft: IntakeDraft) -> tuple[Appeal, str]:

@@ -103,6 +103,11 @@ class Scope:
             type=self.type,
         )
 
+    @property
+    def query(self) -> str:
+        """The scope alone as a query string, for links to other pages (no `by`, `page`…)."""
+        return urlencode(self.params)
+
     def link(self, figure: str) -> str:
         return reverse("stats_appeals") + "?" + urlencode({**self.params, "metric": figure})
 

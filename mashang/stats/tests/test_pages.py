@@ -134,3 +134,30 @@ def test_no_export_turns_user_text_into_a_formula(client, people, county, file):
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             sheets = [z.read(n).decode() for n in z.namelist() if "worksheets/sheet" in n]
         assert sheets and all("<f>" not in s for s in sheets)
+
+
+def test_period_links_replace_by_instead_of_adding_another(client, people, world):  # noqa: F811
+    import html
+    import re
+
+    login(client, people.county_leader)
+    url = reverse("stats_overview") + "?to=2100-01-01"
+    for _ in range(3):  # click 日, then 日 again from the page it leads to, …
+        page = client.get(url).content.decode()
+        url = reverse("stats_overview") + html.unescape(
+            re.search(r'<a href="(\?[^"]*by=day[^"]*)">日</a>', page).group(1)
+        )
+    assert url.count("by=") == 1 and "to=2100-01-01" in url
+
+
+def test_no_stats_page_links_a_dispatcher_to_a_page_that_refuses_them(client, people, world):  # noqa: F811
+    import html
+    import re
+
+    login(client, people.dispatcher)
+    page = client.get(reverse("stats_overview"), {"to": "2100-01-01"}).content.decode()
+    links = {html.unescape(h) for h in re.findall(r'href="(/staff/stats/[^"]*)"', page)}
+    assert links
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    assert reverse("stats_units") not in page

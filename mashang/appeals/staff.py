@@ -20,6 +20,7 @@ from mashang.qrcodes.choices import QRKind
 
 from . import actions
 from .choices import MAX_PHOTOS, AppealStatus, AppealType, ExtensionStatus, Rating
+from .forms import AppealFilter
 from .models import AppealEvent, ExtensionRequest
 from .photos import PhotoError, accept_images
 from .queries import (
@@ -41,8 +42,8 @@ DISPATCH_KINDS = [
 ]
 
 
-def _filter(request, qs):
-    f = request.GET
+def _filter(request, qs, *, tell: bool = True):
+    f = AppealFilter.valid(request, tell=tell)  # bounded values only
     if f.get("status") in AppealStatus.values:
         qs = qs.filter(status=f["status"])
     if f.get("kind") in QRKind.values:

@@ -7,10 +7,11 @@ from mashang.core.access import staff_view
 from mashang.core.nav import nav_for
 from mashang.directory.choices import Role
 
+from .forms import EfficiencyFilter
 from .metrics import FIGURES, efficiency
 
 
-def _date(value: str):
+def _date(value: str | None):
     try:
         return timezone.make_aware(datetime.fromisoformat(value))
     except (TypeError, ValueError):
@@ -21,7 +22,8 @@ def _date(value: str):
 def efficiency_page(request):
     """行政效能: on-time rates per unit or township, each with its formula."""
     group = "township" if request.GET.get("group") == "township" else "unit"
-    since, until = _date(request.GET.get("from", "")), _date(request.GET.get("to", ""))
+    valid = EfficiencyFilter.valid(request)  # bounded dates only
+    since, until = _date(valid.get("from")), _date(valid.get("to"))
     return render(
         request,
         "deadlines/efficiency.html",

@@ -23,6 +23,7 @@ from mashang.qrcodes.choices import QRKind
 
 from . import metrics
 from .exports import appeals_workbook
+from .forms import StatsFilter
 
 COUNTY_WIDE = (Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER)
 UNIT_ROLES = (Role.HANDLER, Role.UNIT_LEADER)
@@ -54,7 +55,7 @@ class Scope:
     """The period and filters of a request, and the queryset they select."""
 
     def __init__(self, request, *, unit: Unit | None = None):
-        g = request.GET
+        g = StatsFilter.valid(request)  # bounded dates and numbers only
         today = (
             timezone.now().astimezone(SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
         )
@@ -244,8 +245,9 @@ def _listed(request):
     from mashang.appeals.staff import _filter
 
     unit = None
-    if request.GET.get("unit", "").isdigit():
-        unit = _unit_for(request.user, int(request.GET["unit"]))
+    valid = StatsFilter.valid(request, tell=False)
+    if valid.get("unit", "").isdigit():
+        unit = _unit_for(request.user, int(valid["unit"]))
     elif request.user.role in UNIT_ROLES:
         unit = request.user.unit
     scope = Scope(request, unit=unit)
@@ -294,7 +296,7 @@ def monthly_report(request):
     """The month's report as Excel (?format=xlsx) or PDF (?format=pdf)."""
     from .exports import monthly_data, monthly_pdf, monthly_workbook
 
-    month = request.GET.get("month") or f"{timezone.localdate():%Y-%m}"
+    month = StatsFilter.valid(request).get("month") or f"{timezone.localdate():%Y-%m}"
     try:
         data = monthly_data(month)
     except ValueError as exc:

@@ -296,7 +296,10 @@ def monthly_report(request):
     """The month's report as Excel (?format=xlsx) or PDF (?format=pdf)."""
     from .exports import monthly_data, monthly_pdf, monthly_workbook
 
-    month = StatsFilter.valid(request).get("month") or f"{timezone.localdate():%Y-%m}"
+    valid = StatsFilter.valid(request, tell=False)
+    if request.GET.get("month") and "month" not in valid:
+        raise Http404("月份应为 2026-10 这样的格式")
+    month = valid.get("month") or f"{timezone.localdate():%Y-%m}"
     try:
         data = monthly_data(month)
     except ValueError as exc:

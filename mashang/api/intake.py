@@ -8,6 +8,7 @@ from mashang.appeals.choices import AppealType
 from mashang.appeals.models import IntakeDraft
 from mashang.core.audit import client_ip
 from mashang.core.ratelimit import RateLimited
+from mashang.core.text import CleanMultiline, CleanStr
 from mashang.qrcodes.models import Placement
 
 from .errors import ApiError, ErrorOut
@@ -19,12 +20,12 @@ class AppealIn(Schema):
     # Required strings are non-empty: a form sends an empty field as if it were missing.
     code: str = Field(min_length=1, description="二维码的 token（海报上二维码网址的最后一段）")
     type: AppealType
-    content: str = Field(min_length=1, description="诉求内容，10 到 2000 字")
+    content: CleanMultiline = Field(min_length=1, description="诉求内容，10 到 2000 字")
     client_token: str = Field(min_length=1, description="客户端生成的幂等键：重试时不变")
-    place_description: str = ""
-    name: str = ""
-    phone: str = ""
-    id_number: str = ""
+    place_description: CleanStr = ""
+    name: CleanStr = ""
+    phone: CleanStr = ""
+    id_number: CleanStr = ""
     anonymous: bool = False
 
 

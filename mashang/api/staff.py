@@ -10,6 +10,7 @@ from mashang.appeals import actions
 from mashang.appeals.models import Appeal, AppealEvent, ExtensionRequest
 from mashang.appeals.queries import appeals_for
 from mashang.appeals.workflow import TransitionError
+from mashang.core.text import CleanMultiline
 from mashang.directory.models import Unit
 
 from .auth import StaffToken
@@ -191,19 +192,19 @@ class ActionIn(Schema):
     lead_unit_id: Id | None = None
     urgency: str = Field("normal", description="派单时的紧急程度：normal、urgent 或 complex")
     co_unit_ids: list[Id] = Field([], max_length=20)
-    note: str = ""
-    reason: str = ""
+    note: CleanMultiline = ""
+    reason: CleanMultiline = ""
     # JSON has no date type: an ISO 8601 string is parsed, a number is refused.
     new_due: Annotated[datetime, Field(strict=False), BeforeValidator(_text_only)] | None = None
-    result: str = ""
+    result: CleanMultiline = ""
     rating: str = ""
     solved: bool | None = Field(None, description="回访：问题是否解决（必填，不设默认值）")
     rehandle: bool = False
     original_id: Id | None = None
     extension_id: Id | None = None
     approve: bool = True
-    feedback: str = ""
-    question: str = ""
+    feedback: CleanMultiline = ""
+    question: CleanMultiline = ""
 
 
 def _run(name: str, appeal: Appeal, body: ActionIn, user):

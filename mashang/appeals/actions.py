@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from mashang.core.crypto import secret_digest
 from mashang.core.dates import short_when
+from mashang.core.text import clean_text
 from mashang.deadlines import clock
 from mashang.directory.choices import Role, UnitKind
 from mashang.directory.models import Unit
@@ -67,9 +68,9 @@ def _event(appeal, kind, user, old, *, note="", public_text="") -> AppealEvent:
         actor=user,
         old_status=old,
         new_status=appeal.status,
-        note=note,
+        note=clean_text(note, multiline=True),  # every note, whichever action wrote it
         is_public=bool(public_text),
-        public_text=public_text[:300],
+        public_text=clean_text(public_text, multiline=True)[:300],
     )
 
 
@@ -82,7 +83,7 @@ def _sms(appeal: Appeal, template: str, **params) -> None:
 
 
 def _text(value: str, field: str, minimum: int = 2, maximum: int = 2000) -> str:
-    value = (value or "").strip()
+    value = clean_text(value, multiline=True)
     if len(value) < minimum:
         raise TransitionError(f"请填写{field}。")
     if len(value) > maximum:
@@ -259,7 +260,7 @@ def endorse_extension(
     request.status = ExtensionStatus.PENDING if approve else ExtensionStatus.REFUSED
     if not approve:
         request.decided_by, request.decided_at = acting_user, timezone.now()
-        request.decision_note = (note or "")[:300]
+        request.decision_note = clean_text(note, multiline=True)[:300]
     request.save()
     _event(
         appeal,
@@ -285,7 +286,7 @@ def decide_extension(
     request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
     request.decided_by = acting_user
     request.decided_at = timezone.now()
-    request.decision_note = (note or "")[:300]
+    request.decision_note = clean_text(note, multiline=True)[:300]
     request.save()
     when = timezone.localtime(request.new_due)
     if approve:
@@ -398,7 +399,12 @@ def record_callback(
         raise TransitionError("差评或问题未解决时，请选择重办，或写明复核意见后结案。")
     now = timezone.now()
     Callback.objects.create(
-        appeal=appeal, by=acting_user, rating=rating, solved=solved, note=(note or "")[:300], at=now
+        appeal=appeal,
+        by=acting_user,
+        rating=rating,
+        solved=solved,
+        note=clean_text(note, multiline=True)[:300],
+        at=now,
     )
     _rate(appeal, rating, solved, now)
     appeal.needs_review = False

@@ -18,7 +18,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from mashang.core.crypto import blind_index, digests_match, secret_digest
-from mashang.core.ratelimit import RateLimited, allow, check
+from mashang.core.ratelimit import RateLimited, allow, check, hit, peek
+from mashang.core.text import clean_text
 from mashang.deadlines import clock
 from mashang.notifications.outbox import queue_sms
 from mashang.qrcodes.models import Placement
@@ -35,14 +36,12 @@ from .choices import (
     EventKind,
 )
 from .models import Appeal, AppealEvent, AppealPhoto, IntakeDraft, Sequence, SmsCode
-from .photos import CleanPhoto, PhotoError, clean_photo
+from .photos import PendingImage, PhotoError, decode_images, inspect_images
 
 CODE_TTL = timedelta(minutes=5)
 CODE_MAX_ATTEMPTS = 5
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 ID_RE = re.compile(r"^\d{17}[\dX]$")
-# Characters that are not text: control characters other than newline and tab.
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 RATE_CODE = "获取验证码太频繁了，请稍后再试。"
 RATE_FILE = "提交太频繁了，请稍后再试。如有紧急情况请拨打 110、119、120。"
@@ -65,7 +64,9 @@ class IntakeData:
     phone: str = ""
     id_number: str = ""
     anonymous: bool = False
-    photos: list[CleanPhoto] = field(default_factory=list)
+    # Inspected (size, format, declared dimensions) but not decoded: `start_intake` decodes
+    # them only after every rate limit has passed.
+    photos: list[PendingImage] = field(default_factory=list)
 
     @property
     def needs_phone(self) -> bool:
@@ -74,7 +75,7 @@ class IntakeData:
 
 def normalise_phone(raw: str) -> str:
     """Accept any spacing, dashes and a +86 prefix, as people write numbers."""
-    digits = re.sub(r"[\s\-()（）]", "", raw or "")
+    digits = re.sub(r"[\s\-()（）]", "", clean_text(raw, compat=True))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):
@@ -102,26 +103,27 @@ def validate_intake(
     photos=(),
     content_max: int = CONTENT_MAX,
 ) -> IntakeData:
-    """Check every field at once and re-encode the photos; raise IntakeError listing each problem.
+    """Check every field at once and the photos' headers; raise IntakeError listing each problem.
 
+    No pixel is decoded here: that waits until `start_intake` has checked the rate limits.
     `content_max`: the form's limit; Open311 partners may send the specification's 4,000."""
     errors: dict[str, str] = {}
     if type not in AppealType.values:
         errors["type"] = "请选择诉求类型"
-    content = CONTROL_RE.sub("", (content or "").strip())
+    content = clean_text(content, multiline=True)
     if not content:
         errors["content"] = "请填写诉求内容"
     elif len(content) < CONTENT_MIN:
         errors["content"] = f"诉求内容至少写{CONTENT_MIN}个字，说清楚事情和地点"
     elif len(content) > content_max:
         errors["content"] = f"诉求内容不能超过{content_max}字，现在是{len(content)}字"
-    place_description = CONTROL_RE.sub("", (place_description or "").strip())
+    place_description = clean_text(place_description)
     if len(place_description) > PLACE_MAX:
         errors["place_description"] = f"地点描述不能超过{PLACE_MAX}字"
-    name = CONTROL_RE.sub("", (name or "").strip())
+    name = clean_text(name)
     if len(name) > NAME_MAX:
         errors["name"] = f"姓名不能超过{NAME_MAX}字"
-    id_number = (id_number or "").strip().upper()
+    id_number = clean_text(id_number, compat=True).upper()
     if id_number and not ID_RE.match(id_number):
         errors["id_number"] = "身份证号应为18位，最后一位可以是数字或X"
     if anonymous and type != AppealType.ACCUSATION:
@@ -131,17 +133,11 @@ def validate_intake(
         message = phone_error(phone)
         if message:
             errors["phone"] = message
-    photos = [p for p in photos if p]
-    cleaned: list[CleanPhoto] = []
-    if len(photos) > MAX_PHOTOS:
-        errors["photos"] = f"最多上传{MAX_PHOTOS}张照片，您选了{len(photos)}张"
-    else:
-        for i, upload in enumerate(photos, start=1):
-            try:
-                cleaned.append(clean_photo(upload, label=f"第{i}张照片"))
-            except PhotoError as exc:
-                errors["photos"] = str(exc)
-                break
+    cleaned: list[PendingImage] = []
+    try:
+        cleaned = inspect_images(photos, max_count=MAX_PHOTOS)
+    except PhotoError as exc:
+        errors["photos"] = str(exc)
     if errors:
         raise IntakeError(errors)
     if anonymous and type == AppealType.ACCUSATION:
@@ -184,6 +180,10 @@ def start_intake(
     else:
         phone_key = ""
         check([(f"file:ip:{ip_key}", 30, 3600)], RATE_FILE)
+    try:
+        photos = decode_images(data.photos)
+    except PhotoError as exc:
+        raise IntakeError({"photos": str(exc)}) from exc
     saved: list[AppealPhoto] = []
     try:
         with transaction.atomic():
@@ -195,7 +195,7 @@ def start_intake(
                 phone_key=phone_key,
                 placement=placement,
             )
-            for photo in data.photos:
+            for photo in photos:
                 saved.append(
                     AppealPhoto.objects.create(
                         draft=draft,
@@ -392,30 +392,32 @@ def _use_code(purpose, phone_key, entered, draft) -> str | None:
     return None
 
 
-QUERY_MAX_FAILURES = 10
-QUERY_LOCK = timedelta(hours=1)
+QUERY_CLIENT_LIMIT = 10  # tries per client and number, an hour (counted by the view)
+QUERY_GUARD = 100  # wrong codes for one number in a day, from all clients together
+QUERY_GUARDED = (
+    "这个受理编号今天的错误查询太多，为保护您的信息，暂停在新设备上用查询码查询。"
+    "请在提交诉求的手机上查询，或用手机号验证查询，或明天再试。"
+)
 
 
-def check_query_code(number: str, entered: str) -> Appeal | None:
-    """The appeal if the query code is right. Wrong guesses are counted on the appeal itself
-    (not in the cache, not per IP): after ten, the appeal refuses every code for an hour."""
-    with transaction.atomic():
-        appeal = Appeal.objects.select_for_update().filter(number=number).first()
-        if appeal is None:
-            return None
-        now = timezone.now()
-        if appeal.query_locked_until and appeal.query_locked_until > now:
-            raise RateLimited("查询码输错次数过多，请一小时后再试。")
-        if digests_match(entered, appeal.query_code_digest):
-            if appeal.query_failures:
-                Appeal.objects.filter(pk=appeal.pk).update(query_failures=0)
-            return appeal
-        failures = appeal.query_failures + 1
-        locked = now + QUERY_LOCK if failures >= QUERY_MAX_FAILURES else None
-        Appeal.objects.filter(pk=appeal.pk).update(
-            query_failures=0 if locked else failures, query_locked_until=locked
-        )
-        return None
+def check_query_code(number: str, entered: str, *, known_device: bool = False) -> Appeal | None:
+    """The appeal if the query code is right, else None.
+
+    Nothing locks a number for its owner: wrong codes are counted per number in the rate
+    store (for numbers that exist and numbers that do not, alike), and past QUERY_GUARD in a
+    day only a device that opened this appeal before may still try (RateLimited for others).
+    Clients are throttled per IP and number by the caller. A 6-digit code at 100 wrong tries
+    a day takes decades to guess."""
+    key = f"track:fail:{number}"
+    if not known_device and peek(key, 86400) >= QUERY_GUARD:
+        raise RateLimited(QUERY_GUARDED)
+    appeal = Appeal.objects.filter(number=number).first()
+    # A missing number costs the same comparison as a real one.
+    digest = appeal.query_code_digest if appeal is not None else secret_digest("no such appeal")
+    if digests_match(entered, digest) and appeal is not None:
+        return appeal
+    hit(key, 86400)
+    return None
 
 
 def confirm_intake(draft: IntakeDraft, entered_code: str) -> IntakeResult:
@@ -423,26 +425,51 @@ def confirm_intake(draft: IntakeDraft, entered_code: str) -> IntakeResult:
     if draft.appeal_id:
         return IntakeResult(draft=draft, appeal=draft.appeal)
     _check_fresh(draft)
-    check_code(SmsCode.PURPOSE_INTAKE, draft.phone_index, entered_code, draft=draft)
+    entered_code = (entered_code or "").strip()
+    if not entered_code:
+        raise CodeError({"code": "请填写短信验证码"})
+    # Spending the code and filing commit together: a crash in between leaves the code unspent
+    # and the draft unfiled, so the retry with the same code finishes the job.
     with transaction.atomic():
         draft = IntakeDraft.objects.select_for_update().get(pk=draft.pk)
         if draft.appeal_id:
             return IntakeResult(draft=draft, appeal=draft.appeal)
-        appeal, query_code = _file(draft)
+        problem = _use_code(SmsCode.PURPOSE_INTAKE, draft.phone_index, entered_code, draft)
+        if problem is None:
+            appeal, query_code = _file(draft)
+    if problem:  # raised after the commit, so the wrong try stays counted
+        raise CodeError({"code": problem})
     return IntakeResult(draft=draft, appeal=appeal, query_code=query_code)
 
 
 def next_number(year: int, *, accusation: bool = False) -> str:
-    """430422-2026-000123; accusations count on their own (…-J000007), so gaps in the public
-    sequence never reveal that an accusation came in."""
+    """430422-2026-000123 for appeals, in sequence. An accusation gets a random public
+    reference (430422-2026-J7K3M9PX): a sequence would tell every filer how many accusations
+    came in this year, and its gaps nothing else does."""
     county = getattr(settings, "COUNTY_CODE", "430422")
-    series = "J" if accusation else ""
-    name = f"appeal:{county}:{year}{series}"
+    if accusation:
+        return accusation_reference(year)
+    name = f"appeal:{county}:{year}"
     with transaction.atomic():
         seq, _ = Sequence.objects.select_for_update().get_or_create(name=name)
         Sequence.objects.filter(pk=seq.pk).update(value=F("value") + 1)
         seq.refresh_from_db(fields=["value"])
-    return f"{county}-{year}-{series}{seq.value:06d}"
+    return f"{county}-{year}-{seq.value:06d}"
+
+
+# No 0/O, 1/I/L: read out over the phone without mistakes. 31^8 ≈ 8.5 × 10^11 references.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def accusation_reference(year: int, *, taken=None) -> str:
+    """A fresh random reference; `taken(number)` says whether it is in use (the database)."""
+    county = getattr(settings, "COUNTY_CODE", "430422")
+    taken = taken or (lambda n: Appeal.objects.filter(number=n).exists())
+    while True:
+        tail = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+        number = f"{county}-{year}-J{tail}"
+        if not taken(number):
+            return number
 
 
 def _file(draft: IntakeDraft) -> tuple[Appeal, str]:

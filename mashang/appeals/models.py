@@ -139,8 +139,6 @@ class Appeal(models.Model):
     paused_at = models.DateTimeField("计时暂停于", null=True, blank=True)
     bad_rating_due_at = models.DateTimeField("差评联系期限", null=True, blank=True)
     bad_rating_overdue_at = models.DateTimeField(null=True, blank=True, editable=False)
-    query_failures = models.PositiveSmallIntegerField(default=0, editable=False)
-    query_locked_until = models.DateTimeField(null=True, blank=True, editable=False)
     submission_token = models.CharField(
         max_length=64, unique=True, null=True, blank=True, editable=False
     )

@@ -6,7 +6,6 @@ from .models import Appeal, AppealEvent
 
 SESSION_TRACKED = "tracked_appeals"
 SESSION_PHONE = "track_phone_index"
-SESSION_RECEIPTS = "receipts"
 
 
 def remember_tracked(session, appeal: Appeal) -> None:

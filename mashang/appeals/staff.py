@@ -12,15 +12,17 @@ from django.views.decorators.http import require_POST
 
 from mashang.core.access import staff_view
 from mashang.core.nav import nav_for
+from mashang.core.ratelimit import RateLimited
 from mashang.deadlines.actions import answer_order, issue_order
 from mashang.directory.choices import Role, UnitKind
 from mashang.directory.models import Division, Unit
 from mashang.qrcodes.choices import QRKind
 
 from . import actions
-from .choices import AppealStatus, AppealType, ExtensionStatus, Rating
+from .choices import MAX_PHOTOS, AppealStatus, AppealType, ExtensionStatus, Rating
+from .forms import AppealFilter
 from .models import ACCUSATION_STATUSES, AppealEvent, ExtensionRequest
-from .photos import PhotoError, clean_photo
+from .photos import PhotoError, accept_images
 from .queries import (
     accusation_count,
     appeals_for,
@@ -53,8 +55,8 @@ def _filter_choices(user) -> tuple[list, list]:
     return statuses, types
 
 
-def _filter(request, qs):
-    f = request.GET
+def _filter(request, qs, *, tell: bool = True):
+    f = AppealFilter.valid(request, tell=tell)  # bounded values only
     statuses, types = _filter_choices(request.user)
     if f.get("status") and f["status"] not in dict(statuses):
         return qs.none()  # a status this person never sees matches nothing, never everything
@@ -276,10 +278,15 @@ def _due(value: str):
 
 
 def _photos(request):
-    cleaned = []
-    for i, upload in enumerate(request.FILES.getlist("photos")[:6], start=1):
-        cleaned.append(clean_photo(upload, label=f"第{i}张照片"))
-    return cleaned
+    uploads = request.FILES.getlist("photos")
+    if not uploads:
+        return []
+    return accept_images(
+        uploads,
+        limits=[(f"upload:staff:{request.user.pk}", 60, 3600)],
+        limit_message="上传照片太频繁了，请稍后再试。",
+        max_count=MAX_PHOTOS,
+    )
 
 
 def _run(name, appeal, request):
@@ -367,6 +374,8 @@ def appeal_action(request, pk: int, action: str):
         _run(action, appeal, request)
     except (TransitionError, PhotoError) as exc:
         messages.error(request, str(exc))
+    except RateLimited as exc:
+        messages.error(request, exc.message)
     else:
         label = EXTRA_ACTIONS.get(action) or TRANSITIONS[action].label
         messages.success(request, f"已{label}。")

@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.signing import BadSignature
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from mashang.core.access import public_view
 from mashang.core.audit import client_ip
 from mashang.core.crypto import blind_index, secret_digest
+from mashang.core.middleware import NUL_MESSAGE, keeps_typing
 from mashang.core.ratelimit import RateLimited, check
 from mashang.qrcodes.actions import record_scan
 from mashang.qrcodes.choices import QRKind
@@ -19,10 +21,9 @@ from mashang.qrcodes.models import Placement
 from . import actions, intake
 from .choices import CONTENT_MAX, CONTENT_MIN, MAX_PHOTOS, AppealType, Rating
 from .models import Appeal, AppealPhoto, IntakeDraft, SmsCode
-from .photos import PhotoError, clean_photo
+from .photos import PhotoError, accept_images
 from .queries import (
     SESSION_PHONE,
-    SESSION_RECEIPTS,
     appeals_for_phone,
     get_appeal_for_citizen,
     public_timeline,
@@ -57,6 +58,7 @@ def _type_choices(placement: Placement):
     return choices
 
 
+@keeps_typing
 @public_view
 @require_http_methods(["GET", "POST"])
 def scan(request, token: str):
@@ -92,6 +94,8 @@ def scan(request, token: str):
         values["anonymous"] = post.get("anonymous") == "1"
         token_value = (values["form_token"] or "")[:64] or uuid.uuid4().hex
         try:
+            if getattr(request, "nul_removed", False):
+                raise intake.IntakeError({"form": NUL_MESSAGE})
             data = intake.validate_intake(
                 type=values["type"],
                 content=values["content"],
@@ -149,12 +153,18 @@ def _owns_draft(session, token: str) -> bool:
 
 
 def _to_receipt(request, result):
+    """The receipt with the query code is the answer to the filing POST itself: the code is
+    never written to the session, so nothing secret outlives the page that shows it. Later
+    visits (a reload, the confirm link again) go to the receipt page without the code."""
     appeal = result.appeal
     remember_tracked(request.session, appeal)
     if result.query_code:
-        receipts = request.session.get(SESSION_RECEIPTS, {})
-        receipts[appeal.number] = result.query_code
-        request.session[SESSION_RECEIPTS] = receipts
+        response = render(
+            request, "appeals/receipt.html", {"appeal": appeal, "query_code": result.query_code}
+        )
+        response["Cache-Control"] = "no-store"
+        _remember_tracker(request, response, appeal.number)
+        return response
     return redirect("appeal_receipt", number=appeal.number)
 
 
@@ -206,12 +216,8 @@ def verify(request, token: str, draft: str):
 @public_view
 def receipt(request, number: str):
     appeal = get_appeal_for_citizen(request.session, number)
-    # Shown once, then gone from the session: the citizen keeps it (and the SMS has it).
-    receipts = request.session.get(SESSION_RECEIPTS, {})
-    query_code = receipts.pop(number, None)
-    if query_code:
-        request.session[SESSION_RECEIPTS] = receipts
-    return render(request, "appeals/receipt.html", {"appeal": appeal, "query_code": query_code})
+    # The query code was shown once, on the answer to the filing; the SMS has it too.
+    return render(request, "appeals/receipt.html", {"appeal": appeal, "query_code": None})
 
 
 @public_view
@@ -229,6 +235,7 @@ def manual_code(request):
     )
 
 
+@keeps_typing
 @public_view
 @require_http_methods(["GET", "POST"])
 def track(request):
@@ -239,23 +246,32 @@ def track(request):
         values = {k: request.POST.get(k, "").strip() for k in values}
         ip = client_ip(request) or "unknown"
         try:
+            if getattr(request, "nul_removed", False):
+                raise intake.IntakeError({"form": NUL_MESSAGE})
             if request.POST.get("action") == "phone":
                 return _track_send_code(request, values["phone"], ip)
+            number = values["number"]
+            # Per client (IP, and IP with this number): a stranger's guesses never lock the
+            # number for its owner (see intake.check_query_code).
             check(
-                [(f"track:ip:{ip}", 30, 3600), (f"track:no:{values['number']}", 10, 3600)],
+                [(f"track:ip:{ip}", 30, 3600), (f"track:ipno:{ip}:{number}", 10, 3600)],
                 "查询太频繁了，请一小时后再试。",
             )
-            if not values["number"]:
+            if not number:
                 errors["number"] = "请填写受理编号"
             if not values["query_code"]:
                 errors["query_code"] = "请填写查询码"
             if not errors:
-                appeal = intake.check_query_code(values["number"], values["query_code"])
+                appeal = intake.check_query_code(
+                    number, values["query_code"], known_device=_known_tracker(request, number)
+                )
                 if appeal is None:
                     errors["query_code"] = "受理编号或查询码不正确，请核对短信中的编号和查询码"
                 else:
                     remember_tracked(request.session, appeal)
-                    return redirect("track_detail", number=appeal.number)
+                    response = redirect("track_detail", number=appeal.number)
+                    _remember_tracker(request, response, appeal.number)
+                    return response
         except intake.IntakeError as exc:
             errors = exc.errors
         except RateLimited as exc:
@@ -265,6 +281,46 @@ def track(request):
         "appeals/track.html",
         {"values": values, "errors": errors, "error_list": list(errors.items())},
         status=400 if errors else 200,
+    )
+
+
+TRACKER_COOKIE = "mashang_tracker"
+TRACKER_SALT = "mashang.appeals.tracker"
+TRACKER_DAYS = 365
+
+
+def _number_tag(number: str) -> str:
+    """A short keyed digest: the cookie does not list which appeals a phone follows."""
+    return secret_digest(f"tracker:{number}")[:16]
+
+
+def _tracker_tags(request) -> list[str]:
+    try:
+        value = request.get_signed_cookie(
+            TRACKER_COOKIE, salt=TRACKER_SALT, max_age=TRACKER_DAYS * 86400
+        )
+    except (KeyError, BadSignature):
+        return []
+    return value.split(",")
+
+
+def _known_tracker(request, number: str) -> bool:
+    return _number_tag(number) in _tracker_tags(request)
+
+
+def _remember_tracker(request, response, number: str) -> None:
+    """This phone filed or opened `number`: it stays able to use the query code even while
+    strangers' wrong guesses keep new devices out."""
+    tag = _number_tag(number)
+    tags = [t for t in _tracker_tags(request) if t != tag] + [tag]
+    response.set_signed_cookie(
+        TRACKER_COOKIE,
+        ",".join(tags[-20:]),
+        salt=TRACKER_SALT,
+        max_age=TRACKER_DAYS * 86400,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
     )
 
 
@@ -372,13 +428,18 @@ def _citizen_post(request, appeal) -> dict[str, str]:
                 appeal, request.POST.get("rating", ""), actions.yes_no(request.POST.get("solved"))
             )
         else:
-            photos = [
-                clean_photo(f, label=f"第{i}张照片")
-                for i, f in enumerate(request.FILES.getlist("photos")[:MAX_PHOTOS], start=1)
-            ]
+            ip = client_ip(request) or "unknown"
+            photos = accept_images(
+                request.FILES.getlist("photos"),
+                limits=[(f"addinfo:ip:{ip}", 20, 3600), (f"addinfo:appeal:{appeal.pk}", 20, 86400)],
+                limit_message="提交太频繁了，请稍后再试。",
+                max_count=MAX_PHOTOS,
+            )
             actions.citizen_add_info(appeal, request.POST.get("text", ""), photos)
     except PhotoError as exc:
         return {"photos": str(exc)}
+    except RateLimited as exc:
+        return {"text": exc.message}
     except TransitionError as exc:
         return {"text" if request.POST.get("action") != "rate" else "rating": str(exc)}
     return {}

@@ -43,3 +43,16 @@ def public_view(view):
 
 def roles_for(view) -> frozenset[str] | str | None:
     return getattr(view, "access", None)
+
+
+def may_open(user, url_name: str, *args) -> bool:
+    """Whether `user` may open the page named `url_name`: links to pages a person would be
+    refused are not shown (the same declaration the view enforces)."""
+    from django.urls import resolve, reverse
+
+    access = roles_for(resolve(reverse(url_name, args=args)).func)
+    if access == PUBLIC:
+        return True
+    if access is None or not getattr(user, "is_authenticated", False):
+        return False
+    return user.has_role(*access)

@@ -6,4 +6,9 @@ class CoreConfig(AppConfig):
     verbose_name = "基础"
 
     def ready(self) -> None:
+        from django.contrib import admin
+
         from . import checks, signals  # noqa: F401
+        from .text import clean_admin_forms
+
+        clean_admin_forms(admin.site)

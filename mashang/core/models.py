@@ -28,3 +28,18 @@ class AuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class RateCounter(models.Model):
+    """One fixed-window rate-limit counter, when no Redis is configured.
+
+    Counted with one atomic upsert (INSERT … ON CONFLICT DO UPDATE … RETURNING), so a parallel
+    burst cannot let more through than the limit, on SQLite and PostgreSQL alike."""
+
+    key = models.CharField(max_length=250, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "频率计数"
+        verbose_name_plural = "频率计数"

@@ -7,6 +7,7 @@ from mashang.appeals.models import AppealEvent
 from mashang.appeals.queries import appeals_for
 from mashang.appeals.workflow import TransitionError
 from mashang.core.dates import short_when
+from mashang.core.text import clean_text
 from mashang.directory.choices import Role
 from mashang.notifications.outbox import queue_unit_message
 
@@ -21,7 +22,7 @@ def issue_order(appeal, reason: str, *, acting_user, due_at=None) -> Supervision
         raise TransitionError("只有效能督查人员可以督办。")
     if not appeals_for(acting_user).filter(pk=appeal.pk).exists() or appeal.lead_unit_id is None:
         raise TransitionError("只能督办已派单的诉求。")
-    reason = (reason or "").strip()
+    reason = clean_text(reason, multiline=True)
     if len(reason) < 4:
         raise TransitionError("请写明督办事由。")
     now = timezone.now()
@@ -66,7 +67,7 @@ def answer_order(order: SupervisionOrder, answer: str, *, acting_user) -> Superv
         raise TransitionError("只有被督办单位可以答复。")
     if order.status != OrderStatus.OPEN:
         raise TransitionError("这张督办单已经答复过了。")
-    answer = (answer or "").strip()
+    answer = clean_text(answer, multiline=True)
     if len(answer) < 4:
         raise TransitionError("请填写答复内容。")
     order.status = OrderStatus.ANSWERED

@@ -4,10 +4,11 @@ from mashang.core.access import staff_view
 from mashang.core.nav import nav_for
 from mashang.directory.choices import Role
 
+from .forms import EfficiencyFilter
 from .metrics import FIGURES, efficiency
 
 
-def _date(value: str):
+def _date(value: str | None):
     from mashang.stats.metrics import local_midnight
 
     try:
@@ -23,9 +24,8 @@ def efficiency_page(request):
     from mashang.stats import metrics
 
     group = "township" if request.GET.get("group") == "township" else "unit"
-    since, until = metrics.period(
-        _date(request.GET.get("from", "")), _date(request.GET.get("to", ""))
-    )
+    valid = EfficiencyFilter.valid(request)  # bounded dates only
+    since, until = metrics.period(_date(valid.get("from")), _date(valid.get("to")))
     rows = efficiency(group, since, until)
     if group == "township":
         for row in rows:

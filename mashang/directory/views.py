@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from mashang.core.access import public_view, staff_view
 from mashang.core.nav import nav_for
 
+from .auth import remember_device
 from .choices import UnitKind
 from .forms import StaffLoginForm
 from .models import Division
@@ -14,6 +15,11 @@ class StaffLoginView(LoginView):
     template_name = "directory/login.html"
     authentication_form = StaffLoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        remember_device(self.request, response, form.get_user())
+        return response
 
 
 staff_login = public_view(StaffLoginView.as_view())

@@ -8,6 +8,8 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from mashang.core.spreadsheet import append_row
+
 from . import metrics
 
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
@@ -15,7 +17,7 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 
 
 def _header(ws, titles: list[str]) -> None:
-    ws.append(titles)
+    append_row(ws, titles)
     for cell in ws[ws.max_row]:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = Alignment(horizontal="center")
@@ -36,7 +38,9 @@ def appeals_workbook(appeals, out, *, title: str) -> None:
     wb = Workbook(write_only=False)
     ws = wb.active
     ws.title = "诉求清单"
-    ws.append([f"衡南县码上办 诉求清单（{title}），导出于 {timezone.localtime():%Y-%m-%d %H:%M}"])
+    append_row(
+        ws, [f"衡南县码上办 诉求清单（{title}），导出于 {timezone.localtime():%Y-%m-%d %H:%M}"]
+    )
     _header(
         ws,
         [
@@ -57,7 +61,8 @@ def appeals_workbook(appeals, out, *, title: str) -> None:
         ],
     )
     for a in appeals.iterator(chunk_size=2000):
-        ws.append(
+        append_row(
+            ws,
             [
                 a.number,
                 _local(a.received_at),
@@ -73,7 +78,7 @@ def appeals_workbook(appeals, out, *, title: str) -> None:
                 _local(a.completed_at),
                 a.get_rating_display() if a.rating else "",
                 a.content,
-            ]
+            ],
         )
     _widths(ws, [22, 17, 8, 18, 14, 10, 22, 17, 17, 17, 17, 17, 10, 60])
     wb.save(out)
@@ -149,25 +154,27 @@ def monthly_workbook(data: dict, out) -> None:
     wb = Workbook()
     ws = wb.active
     ws.title = "总体"
-    ws.append([f"衡南县码上办 {data['label']} 月度报告"])
+    append_row(ws, [f"衡南县码上办 {data['label']} 月度报告"])
     ws["A1"].font = Font(bold=True, size=14)
     _header(ws, ["指标", "数值", "口径"])
     for m in metrics.METRICS:
-        ws.append([m.label, None, m.formula])
+        append_row(ws, [m.label, None, m.formula])
         _cell(ws, ws.max_row, 2, m.key, data["headline"].get(m.key))
     _widths(ws, [16, 12, 70])
     for title, rows in (("乡镇", data["towns"]), ("承办单位", data["units"])):
         sheet = wb.create_sheet(title)
         _header(sheet, ["名次", title] + [label for _k, label in RANK_COLUMNS])
         for r in rows:
-            sheet.append([r["rank"] if r.get("rank") else "—", r["name"]])
+            append_row(sheet, [r["rank"] if r.get("rank") else "—", r["name"]])
             for col, (k, _l) in enumerate(RANK_COLUMNS, start=3):
                 _cell(sheet, sheet.max_row, col, k, r[k])
         _widths(sheet, [6, 24] + [12] * len(RANK_COLUMNS))
     trend = wb.create_sheet("逐日")
     _header(trend, ["日期", "收到", "有效", "已办结"])
     for r in data["trend"]:
-        trend.append([f"{r['bucket']:%Y-%m-%d}", r["received"], r["effective"], r["completed"]])
+        append_row(
+            trend, [f"{r['bucket']:%Y-%m-%d}", r["received"], r["effective"], r["completed"]]
+        )
     if data["trend"]:
         chart = BarChart()
         chart.title = "逐日收到诉求"

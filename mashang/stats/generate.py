@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 
 from mashang.appeals.choices import AppealStatus, AssignmentRole, Rating
+from mashang.appeals.intake import accusation_reference
 from mashang.appeals.models import Appeal, AppealEvent, Assignment, Callback, Sequence
 from mashang.core.crypto import blind_index, secret_digest
 from mashang.deadlines import calendar
@@ -84,16 +85,21 @@ class _Numbers:
     def __init__(self):
         self.next: dict[int, int] = {}
         self.used: Counter = Counter()
+        self.references: set[str] = set()
 
     def take(self, year: int, accusation: bool) -> str:
-        name = f"appeal:430422:{year}{'J' if accusation else ''}"
+        if accusation:  # accusations carry a random reference, never a sequence
+            number = accusation_reference(year, taken=lambda n: n in self.references)
+            self.references.add(number)
+            return number
+        name = f"appeal:430422:{year}"
         if name not in self.next:
             seq = Sequence.objects.filter(name=name).first()
             self.next[name] = (seq.value if seq else 0) + 1
         value = self.next[name]
         self.next[name] += 1
         self.used[name] += 1
-        return f"430422-{year}-{'J' if accusation else ''}{value:06d}"
+        return f"430422-{year}-{value:06d}"
 
     def commit(self) -> None:
         for name, n in self.used.items():

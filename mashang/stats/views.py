@@ -22,6 +22,7 @@ from mashang.qrcodes.choices import QRKind
 
 from . import metrics
 from .exports import appeals_workbook
+from .forms import StatsFilter
 
 COUNTY_WIDE = (Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER)
 UNIT_ROLES = (Role.HANDLER, Role.UNIT_LEADER)
@@ -53,7 +54,7 @@ class Scope:
     """The period and filters of a request, and the queryset they select."""
 
     def __init__(self, request, *, unit: Unit | None = None):
-        g = request.GET
+        g = StatsFilter.valid(request)  # bounded dates and numbers only
         # Default: everything up to yesterday 24:00 (截至昨日), decided in metrics alone.
         self.since, self.until = metrics.period(_day(g.get("from")), _day(g.get("to")))
         self.township = Division.objects.filter(
@@ -97,6 +98,11 @@ class Scope:
             kind=self.kind,
             type=self.type,
         )
+
+    @property
+    def query(self) -> str:
+        """The scope alone as a query string, for links to other pages (no `by`, `page`…)."""
+        return urlencode(self.params)
 
     def link(self, figure: str) -> str:
         return reverse("stats_appeals") + "?" + urlencode({**self.params, "metric": figure})
@@ -254,8 +260,9 @@ def _listed(request):
     from mashang.appeals.staff import _filter
 
     unit = None
-    if request.GET.get("unit", "").isdigit():
-        unit = _unit_for(request.user, int(request.GET["unit"]))
+    valid = StatsFilter.valid(request, tell=False)
+    if valid.get("unit", "").isdigit():
+        unit = _unit_for(request.user, int(valid["unit"]))
     elif request.user.has_role(*UNIT_ROLES):
         unit = request.user.unit
     scope = Scope(request, unit=unit)
@@ -304,7 +311,10 @@ def monthly_report(request):
     """The month's report as Excel (?format=xlsx) or PDF (?format=pdf)."""
     from .exports import last_complete_month, monthly_data, monthly_pdf, monthly_workbook
 
-    month = request.GET.get("month") or last_complete_month()
+    valid = StatsFilter.valid(request, tell=False)
+    if request.GET.get("month") and "month" not in valid:
+        raise Http404("月份应为 2026-10 这样的格式")
+    month = valid.get("month") or last_complete_month()
     try:
         data = monthly_data(month)
     except ValueError as exc:

@@ -8,8 +8,9 @@ from .test_intake_form import file_appeal, sms_code_from_outbox
 
 
 def receipt_code(client, appeal) -> str:
-    page = client.get(reverse("appeal_receipt", args=[appeal.number])).content.decode()
-    return re.search(r'id="query-code">(\d{6})<', page).group(1)
+    """The query code from the receipt that answered the filing (see file_appeal)."""
+    assert appeal.number in client.receipt_page
+    return re.search(r'id="query-code">(\d{6})<', client.receipt_page).group(1)
 
 
 def test_number_and_query_code_open_the_public_timeline(client, codes, people):

@@ -105,7 +105,8 @@ def test_the_efficiency_page_is_for_supervision_and_leaders(client, people, coun
 def test_the_admin_retries_dead_messages_and_never_shows_a_phone(client, people):
     from mashang.notifications.outbox import queue_sms
 
-    message = queue_sms("13912345678", "sms_code", {"code": "123456"})
+    # An ordinary message (codes and accusations are not listed at all: test_confidential).
+    message = queue_sms("13912345678", "appeal_accepted", {"number": "N-1", "unit": "123456"})
     Message.objects.filter(pk=message.pk).update(status=MessageStatus.DEAD, attempts=20)
     client.login(username=people.admin.username, password=PASSWORD)
     page = client.get("/admin/notifications/message/").content.decode()

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -95,3 +96,53 @@ def test_weak_passwords_are_refused(weak):
 
 def test_a_strong_password_is_accepted():
     validate_password("Hengnan#Appeals9")
+
+
+# ---- issue 11: lockouts that cannot be used as a weapon, and no username oracle ------------
+
+
+def page_text(response) -> str:
+    return response.content.decode()
+
+
+def test_a_missing_username_is_answered_exactly_like_an_existing_one(client, people, settings):
+    settings.LOGIN_IP_MAX_FAILURES = 50  # the per-client throttle is tested below
+    for attempt in range(settings.LOGIN_MAX_FAILURES + 1):
+        real = login(client, "t_handler_a", "wrong")
+        ghost = login(client, "nobody_here", "wrong")
+        assert real.status_code == ghost.status_code == 200
+        error = re.compile(r'<div class="error" role="alert" id="login-error">(.*?)</div>', re.S)
+        real_error = error.search(page_text(real)).group(1)
+        assert real_error == error.search(page_text(ghost)).group(1), attempt
+    assert "已锁定" in real_error
+
+
+def test_a_stranger_cannot_lock_a_user_out_of_their_own_browser(client, people, settings):
+    from django.test import Client
+
+    assert login(client, "t_handler_a", PASSWORD).status_code == 302  # the user's own browser
+    client.post(reverse("logout"))  # signs out, the browser keeps its cookies
+    attacker = Client(REMOTE_ADDR="10.66.0.1")
+    for _ in range(settings.LOGIN_MAX_FAILURES):
+        login(attacker, "t_handler_a", "wrong")
+    people.handler_a.refresh_from_db()
+    assert people.handler_a.is_locked()
+    assert login(attacker, "t_handler_a", PASSWORD).status_code == 200  # strangers stay out
+    assert login(client, "t_handler_a", PASSWORD).status_code == 302  # the known device passes
+    assert "_auth_user_id" in client.session
+
+
+def test_one_client_guessing_across_many_accounts_is_throttled(people, settings):
+    from django.test import Client
+
+    from mashang.directory.models import Staff
+
+    for i in range(20):
+        Staff.objects.create_user(username=f"clerk{i}", password=PASSWORD, role="handler")
+    attacker = Client(REMOTE_ADDR="10.66.0.2")
+    answers = [login(attacker, f"clerk{i}", "wrong") for i in range(20)]
+    assert "失败次数过多" in page_text(answers[-1])
+    # From that client even the right password now fails; nobody's account was locked.
+    assert login(attacker, "t_dispatcher", PASSWORD).status_code == 200
+    assert not Staff.objects.filter(locked_until__isnull=False).exists()
+    assert login(Client(REMOTE_ADDR="10.66.0.3"), "clerk0", PASSWORD).status_code == 302

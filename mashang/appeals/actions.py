@@ -372,12 +372,12 @@ def reply_appeal(
     return appeal
 
 
-@transaction.atomic
 def yes_no(value) -> bool | None:
     """A posted "1"/"0" answer; None when the question was not answered."""
     return {"1": True, "0": False}.get(value)
 
 
+@transaction.atomic
 def record_callback(
     appeal: Appeal,
     rating: str,

@@ -145,3 +145,14 @@ def test_the_receipt_keeps_working_with_the_inlined_stylesheet(client, codes):
     assert Appeal.objects.filter(pk=appeal.pk).exists()
     page = client.get(reverse("appeal_receipt", args=[appeal.number])).content.decode()
     assert ".c-radio" in page and "工作时间1小时内分派" in page
+
+
+def test_the_api_callback_needs_an_answer_on_solved_too(client, codes, people, county):
+    from mashang.api.tests.test_staff_api import bearer, post
+
+    appeal = completed(file_appeal(client, codes.bureau), people, county)
+    url = f"/api/v1/appeals/{appeal.pk}/callback"
+    response = post(client, url, bearer(people.supervisor), rating="5")
+    assert response.status_code in (400, 409) and "是否解决" in response.json()["message"]
+    appeal.refresh_from_db()
+    assert appeal.status == "completed"

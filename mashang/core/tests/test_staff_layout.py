@@ -18,6 +18,7 @@ def test_staff_pages_have_a_16px_base_text():
     # No control text below 16px: buttons and inputs inherit or say 16px.
     btn = re.search(r"\.btn\{([^}]*)\}", css).group(1)
     assert "font-size:16px" in btn
+    assert "input,select,textarea,button{font:inherit}" in css  # controls too, not 13px
 
 
 def test_the_inbox_marks_unread_without_repeating_new(client, file, people, county):  # noqa: F811

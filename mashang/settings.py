@@ -170,8 +170,6 @@ WHITENOISE_USE_FINDERS = True
 # dashboards show their tables and say that charts need it.
 ECHARTS_DIR = BASE_DIR / "node_modules" / "echarts" / "dist"
 STATICFILES_DIRS = [("vendor/echarts", ECHARTS_DIR)] if ECHARTS_DIR.is_dir() else []
-# At most 6 photos a request: Django refuses more files before anything is read into memory.
-DATA_UPLOAD_MAX_NUMBER_FILES = 10
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 

@@ -41,6 +41,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = envstr("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # How many reverse proxies (nginx) stand in front: their X-Forwarded-For gives the real IP.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+# Who may scrape /metrics besides the host itself: addresses or networks (10.0.0.5,10.1.0.0/24).
+METRICS_ALLOWED_IPS = envlist("METRICS_ALLOWED_IPS", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mashang.core.prometheus.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

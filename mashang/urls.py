@@ -5,6 +5,7 @@ from django.urls import include, path
 from mashang.api.api import api
 from mashang.core import views as core_views
 from mashang.core.access import public_view
+from mashang.core.prometheus import metrics
 from mashang.deadlines import views as deadline_views
 from mashang.directory import views as directory_views
 from mashang.notifications import views as notification_views
@@ -19,6 +20,7 @@ handler404 = "mashang.core.views.page_not_found"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("staff/login/", directory_views.staff_login, name="login"),
     path("staff/logout/", public_view(LogoutView.as_view()), name="logout"),
     path("staff/", directory_views.staff_home, name="staff_home"),

@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class AppealsConfig(AppConfig):
     name = "mashang.appeals"
     verbose_name = "诉求"
+
+    def ready(self) -> None:
+        from mashang.core import jobs
+
+        from .intake import purge_stale_drafts
+
+        # Personal data of unconfirmed drafts is not kept beyond a day.
+        jobs.register(
+            "purge_drafts", purge_stale_drafts, every=600, label="已清除超过一天未确认的诉求草稿"
+        )

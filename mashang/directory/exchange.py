@@ -317,7 +317,10 @@ class Plan:
     def _check_staff(self) -> None:
         rows = self.sheets.get(STAFF, [])
         existing = {
-            s.username: s for s in Staff.objects.filter(username__in=[r["用户名"] for r in rows])
+            s.username: s
+            for s in Staff.objects.filter(username__in=[r["用户名"] for r in rows])
+            .select_related("unit__division")
+            .prefetch_related("positions")
         }
         for row in rows:
             username = row["用户名"]

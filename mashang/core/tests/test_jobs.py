@@ -19,7 +19,8 @@ class FakeClock:
 
 def test_each_app_registers_its_own_periodic_jobs():
     names = {j.name: j.every for j in jobs.registered()}
-    assert names == {"outbox": 1, "sweep": 30, "rollups": 30, "purge_drafts": 600}
+    # Other apps add theirs (reminders…); these four are the appeals pillar's.
+    assert {"outbox": 1, "sweep": 30, "rollups": 30, "purge_drafts": 600}.items() <= names.items()
 
 
 def test_the_worker_command_imports_no_domain_app():
@@ -79,7 +80,7 @@ def test_the_worker_runs_a_job_registered_by_any_app(db):
     assert ran == [1]
     assert "测试提醒 1" in out.getvalue()
     beat = WorkerHeartbeat.objects.get()
-    assert set(beat.jobs) == {"outbox", "sweep", "rollups", "purge_drafts", "reminders_test"}
+    assert {"outbox", "sweep", "rollups", "purge_drafts", "reminders_test"} <= set(beat.jobs)
     assert all(run["ok"] for run in beat.jobs.values())
 
 

@@ -15,7 +15,9 @@ STRONG = "Hengnan-Prod#2026"
 
 
 @pytest.fixture
-def production(settings, tmp_path):
+def production(settings, tmp_path, monkeypatch):
+    # The browser tests allow async-unsafe database access; production never does.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     settings.DEMO_MODE = False
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings
@@ -25,7 +27,12 @@ def _bootstrap(tmp_path, password=STRONG, **options):
     path = tmp_path / "pw"
     path.write_text(password + "\n", encoding="utf-8")
     out = io.StringIO()
-    call_command("bootstrap", password_file=str(path), stdout=out, stderr=io.StringIO(), **options)
+    err = io.StringIO()
+    try:
+        call_command("bootstrap", password_file=str(path), stdout=out, stderr=err, **options)
+    except CommandError:
+        print(err.getvalue())  # the problems, shown when a test fails
+        raise
     return out.getvalue()
 
 

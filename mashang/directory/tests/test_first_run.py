@@ -17,7 +17,10 @@ from .county_file import write_county_file
 pytestmark = pytest.mark.django_db
 
 
-def test_a_fresh_instance_takes_appeals_after_bootstrap_and_import(settings, tmp_path, client):
+def test_a_fresh_instance_takes_appeals_after_bootstrap_and_import(
+    settings, tmp_path, client, monkeypatch
+):
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)  # set by the browser tests
     settings.DEMO_MODE = False
     settings.MEDIA_ROOT = tmp_path / "media"
     (tmp_path / "pw").write_text("Hengnan-Prod#2026", encoding="utf-8")

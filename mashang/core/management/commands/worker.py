@@ -13,7 +13,7 @@ from mashang.core import jobs
 from mashang.core.models import WorkerHeartbeat
 
 HEARTBEAT_EVERY = 5.0  # seconds between heartbeat writes (each pass would be one write a second)
-FORGET_AFTER = timedelta(days=7)  # heartbeats of workers long gone are deleted
+FORGET_AFTER = timedelta(days=1)  # heartbeats of workers long gone are deleted
 
 logger = logging.getLogger("mashang.worker")
 

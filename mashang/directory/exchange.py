@@ -174,7 +174,8 @@ class Plan:
 
     def check(self) -> "Plan":
         self.db_divisions = {
-            d.code: d for d in Division.objects.only("id", "code", "name", "level", "parent_id")
+            d.code: d
+            for d in Division.objects.only("id", "code", "name", "level", "parent_id", "path")
         }
         self._check_divisions()
         self._check_units()
@@ -224,6 +225,11 @@ class Plan:
                     break
                 seen.add(parent)
                 parent = self.divisions[parent]["parent"]
+            else:
+                # The chain leaves the file: it must not lead back under this division.
+                below = self.db_divisions.get(parent)
+                if below is not None and f"/{code}/" in below.path:
+                    self.error(d["row"], "上级区划不能是本区划的下级，请检查上级区划代码。")
 
     # Units -------------------------------------------------------------------------------
     def _check_units(self) -> None:

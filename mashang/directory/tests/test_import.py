@@ -242,3 +242,11 @@ def test_export_directory_on_an_empty_database_writes_the_empty_template(tmp_pat
     assert wb.sheetnames == ["填写说明", "行政区划", "单位", "职务", "工作人员"]
     assert [c.value for c in wb["工作人员"][1]][:4] == ["用户名", "姓名", "手机号", "角色"]
     assert wb["工作人员"].max_row == 1
+
+
+def test_a_division_cannot_be_moved_under_its_own_village(tmp_path, county):
+    sheets = {DIVISIONS: [["430422101", "茶市镇", "乡镇（街道）", "430422101201"]]}
+    with pytest.raises(ImportRejected, match="上级区划不能是本区划的下级"):
+        _import(write_county_file(tmp_path / "x.xlsx", sheets))
+    county.town_a.refresh_from_db()
+    assert county.town_a.parent == county.county

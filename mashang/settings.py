@@ -51,6 +51,8 @@ SITE_OWNER = envstr("SITE_OWNER", "衡南县人民政府办公室")
 PRIVACY_CONTACT = envstr("PRIVACY_CONTACT", "衡南县政务服务中心，电话 0734-0000000")
 # How many reverse proxies (nginx) stand in front: their X-Forwarded-For gives the real IP.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+# Who may scrape /metrics besides the host itself: addresses or networks (10.0.0.5,10.1.0.0/24).
+METRICS_ALLOWED_IPS = envlist("METRICS_ALLOWED_IPS", [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -73,6 +75,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "mashang.core.prometheus.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -204,11 +207,25 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 
+# LOG_FORMAT=json: one JSON object a line, for the journal and a log store (README: retention).
+LOG_FORMAT = envstr("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"refusals": {"()": "mashang.core.logfilters.RefusalsWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals"]}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "mashang.core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["refusals"],
+        }
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from mashang.api.api import api
 from mashang.core import views as core_views
 from mashang.core.access import public_view
+from mashang.core.prometheus import metrics
 from mashang.deadlines import views as deadline_views
 from mashang.directory import views as directory_views
 from mashang.notifications import views as notification_views
@@ -21,6 +22,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("privacy", core_views.privacy, name="privacy"),
     path("favicon.ico", core_views.favicon, name="favicon"),
+    path("metrics", metrics, name="metrics"),
     path("staff/login/", directory_views.staff_login, name="login"),
     path("staff/logout/", public_view(LogoutView.as_view()), name="logout"),
     path("staff/", directory_views.staff_home, name="staff_home"),

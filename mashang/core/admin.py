@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditLog
+from .models import AuditLog, WorkerHeartbeat
 
 
 @admin.register(AuditLog)
@@ -20,4 +20,18 @@ class AuditLogAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    """Read-only: each worker process's last pass and how each of its jobs went."""
+
+    list_display = ["name", "beat_at", "passes", "started_at"]
+    readonly_fields = ["name", "host", "pid", "started_at", "beat_at", "passes", "jobs"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -43,3 +43,27 @@ class RateCounter(models.Model):
     class Meta:
         verbose_name = "频率计数"
         verbose_name_plural = "频率计数"
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per worker process: when it last finished a pass and how each job went.
+
+    /healthz and /metrics read these rows; several workers on several machines each keep
+    their own (name = host:pid)."""
+
+    name = models.CharField("进程", max_length=120, unique=True)
+    host = models.CharField("主机", max_length=100)
+    pid = models.PositiveIntegerField("进程号")
+    started_at = models.DateTimeField("启动时间")
+    beat_at = models.DateTimeField("最近一轮", db_index=True)
+    passes = models.PositiveBigIntegerField("轮数", default=0)
+    # {job name: {"at": ISO time of the last finish, "ok": bool, "seconds": float, "error": str}}
+    jobs = models.JSONField("任务", default=dict)
+
+    class Meta:
+        verbose_name = "后台进程心跳"
+        verbose_name_plural = "后台进程心跳"
+        ordering = ["-beat_at"]
+
+    def __str__(self) -> str:
+        return self.name

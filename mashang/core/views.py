@@ -1,22 +1,44 @@
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from .access import public_view
+from .models import WorkerHeartbeat
+
+WORKER_STALE_AFTER = 120  # seconds without a pass before /healthz calls the workers stale
 
 
 @public_view
 @never_cache
 def healthz(request: HttpRequest) -> HttpResponse:
-    """200 when the database answers, 503 when it does not (for load balancers and monitors)."""
+    """200 when the database answers, 503 when it does not (for load balancers and monitors).
+
+    Also reports the workers' last pass: a stopped worker does not make the web unhealthy
+    (pages still work), but monitors see `"worker": {"status": "stale"}`."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
+        beats = list(WorkerHeartbeat.objects.all()[:50])
     except Exception as exc:  # any database failure means "not healthy"
         return JsonResponse({"status": "error", "database": str(exc)[:200]}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    now = timezone.now()
+    last = max((b.beat_at for b in beats), default=None)
+    if last is None:
+        worker = {"status": "none", "last_pass": None}
+    else:
+        age = (now - last).total_seconds()
+        worker = {
+            "status": "ok" if age < WORKER_STALE_AFTER else "stale",
+            "last_pass": last.isoformat(),
+            "age_seconds": round(age, 1),
+            "alive": sum(
+                1 for b in beats if (now - b.beat_at).total_seconds() < WORKER_STALE_AFTER
+            ),
+        }
+    return JsonResponse({"status": "ok", "database": "ok", "worker": worker})
 
 
 @public_view

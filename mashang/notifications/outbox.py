@@ -100,6 +100,15 @@ def _claim(limit: int, now) -> list[Message]:
     return batch
 
 
+def backlog(now=None) -> int:
+    """Messages due now and not yet sent (including those being sent): /metrics shows it."""
+    now = now or timezone.now()
+    return Message.objects.filter(
+        Q(status__in=[MessageStatus.CREATED, MessageStatus.RETRY], next_attempt_at__lte=now)
+        | Q(status=MessageStatus.SENDING)
+    ).count()
+
+
 def send_due_messages(limit: int = 100, backend=None, now=None) -> int:
     """One pass: deliver what is due. Returns the number delivered."""
     backend = backend or get_backend()

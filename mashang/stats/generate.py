@@ -115,8 +115,11 @@ def generate(
     seed: int = 2024,
     batch: int = 2000,
     events: bool = True,
+    tick=None,
 ) -> dict:
-    """Write the plan's appeals with times between `start` and `end`; returns counts."""
+    """Write the plan's appeals with times between `start` and `end`; returns counts.
+
+    `tick(n)` is called after each batch of n appeals is written (a progress bar)."""
     rng = random.Random(seed)
     placements = list(
         Placement.objects.filter(status="active")
@@ -161,6 +164,8 @@ def generate(
             rows = Appeal.objects.bulk_create([a for a, _ in pending], batch_size=batch)
             if events:
                 _write_children(rows, [extra for _, extra in pending])
+        if tick:
+            tick(len(pending))
         pending.clear()
 
     for role, when in zip(roles, received, strict=True):

@@ -59,3 +59,18 @@ def test_accusations_never_enter_the_rollups(world):  # noqa: F811
     move_to_past(world)
     facts.refresh()
     assert sum(DailyFact.objects.values_list("received", flat=True)) == 5
+
+
+def test_the_rollups_command_rebuilds_month_by_month_to_the_same_figures(world, county):  # noqa: F811
+    import io
+
+    from django.core.management import call_command
+
+    move_to_past(world, days=40)  # spans a month boundary
+    live = metrics.headline(metrics.base_queryset())
+    DailyFact.objects.all().delete()
+    out = io.StringIO()
+    call_command("rollups", stdout=out, stderr=io.StringIO())
+    assert "日汇总已重建" in out.getvalue()
+    assert DailyFact.objects.exists()
+    assert facts.Figures().headline() == live

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from mashang.core.crypto import key_id_of, keyring
+from mashang.core.progress import progress
 
 
 class Command(BaseCommand):
@@ -23,7 +24,9 @@ class Command(BaseCommand):
             if not fields:
                 continue
             stale = self._stale_pks(model, fields, current)
-            for start in range(0, len(stale), 500):
+            label = f"重新加密 {model._meta.verbose_name}"
+            batches = range(0, len(stale), 500)
+            for start in progress(batches, desc=label, unit="批", stream=self.stderr):
                 with transaction.atomic():
                     objs = list(model.objects.filter(pk__in=stale[start : start + 500]))
                     model.objects.bulk_update(objs, fields)  # saving re-encrypts with `current`

@@ -1,9 +1,12 @@
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management import get_commands
 from django.core.management.base import BaseCommand
 
@@ -41,7 +44,17 @@ class Command(BaseCommand):
             procs["worker"] = [sys.executable, "manage.py", "worker"]
         # The children read the same address, so QR codes and SMS links follow --port/--host.
         env = {**os.environ, "PORT": str(options["port"]), "HOST": options["host"]}
-        running = {name: subprocess.Popen(cmd, env=env) for name, cmd in procs.items()}
+        # /metrics adds up the gunicorn workers' request counters through files in this folder.
+        web_env = dict(env)
+        if not web_env.get("PROMETHEUS_MULTIPROC_DIR"):
+            folder = Path(settings.VAR_DIR) / f"prometheus-{options['port']}"
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            web_env["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
+        running = {
+            name: subprocess.Popen(cmd, env=web_env if name == "web" else env)
+            for name, cmd in procs.items()
+        }
         self.stdout.write(f"码上办已启动：http://{bind}/  （按 Ctrl-C 停止）")
 
         stopping = False

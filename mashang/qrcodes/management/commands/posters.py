@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from mashang.core.progress import progress
 from mashang.directory.models import Division
 from mashang.qrcodes.choices import PlacementStatus
 from mashang.qrcodes.models import Placement
@@ -55,6 +56,14 @@ class Command(BaseCommand):
         out = Path(options["out"])
         out.parent.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
+        # A bar with an ETA on a terminal (a county's posters take a while); silent in logs.
+        placements = progress(
+            placements.iterator(chunk_size=1000),
+            total=placements.count(),
+            desc="生成海报" if out.suffix.lower() != ".zip" else "生成二维码图片",
+            unit="张",
+            stream=self.stderr,
+        )
         if out.suffix.lower() == ".zip":
             count = write_png_zip(placements, out, scale=options["scale"])
             elapsed = time.perf_counter() - start

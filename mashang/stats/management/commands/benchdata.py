@@ -4,6 +4,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from mashang.core.progress import progress
 from mashang.stats.generate import Plan, generate
 
 
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         plan.accusations = appeals - plan.effective - plan.invalid - plan.merged
         now = timezone.now()
         start = time.perf_counter()
+        bar = progress(total=appeals, desc="生成诉求", unit="件", stream=self.stderr)
         counts = generate(
             plan,
             start=now - timedelta(days=730),
@@ -43,7 +45,9 @@ class Command(BaseCommand):
             seed=seed,
             batch=5000,
             events=not no_events,
+            tick=bar.update,
         )
+        bar.close()
         self.stdout.write(
             f"已生成 {sum(counts.values()):,} 件诉求 {counts}，"
             f"用时 {time.perf_counter() - start:.1f} 秒"

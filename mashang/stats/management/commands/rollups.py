@@ -1,0 +1,40 @@
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from mashang.appeals.models import Appeal
+from mashang.core.progress import progress
+from mashang.deadlines.calendar import SHANGHAI
+from mashang.stats.facts import _today, rebuild
+from mashang.stats.models import FactsState
+
+
+class Command(BaseCommand):
+    help = (
+        "Rebuild the daily roll-ups (DailyFact, UnitDayFact) of every past day, a month at a "
+        "time, e.g. after a restore or an import of history. The worker keeps them up to date "
+        "afterwards."
+    )
+
+    def handle(self, *args, **options):
+        today = _today()
+        first = Appeal.objects.order_by("received_at").values_list("received_at", flat=True).first()
+        if first is None:
+            rebuild()
+            self.stdout.write("没有诉求：日汇总已清空。")
+            return
+        day = first.astimezone(SHANGHAI).date()
+        months = []
+        while day < today:
+            nxt = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+            months.append({day + timedelta(days=i) for i in range((min(nxt, today) - day).days)})
+            day = nxt
+        started = timezone.now()
+        written = 0
+        for days in progress(months, desc="重建日汇总", unit="月", stream=self.stderr):
+            written += rebuild(days)
+        FactsState.objects.update_or_create(
+            pk=1, defaults={"built_at": started, "built_until": today}
+        )
+        self.stdout.write(f"日汇总已重建：{len(months)} 个月，{written} 行。")

@@ -20,6 +20,9 @@ def production(settings, tmp_path, monkeypatch):
     monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     settings.DEMO_MODE = False
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Production names its public address (check --deploy requires SITE_URL in the environment).
+    monkeypatch.setenv("SITE_URL", "https://mashang.example.gov.cn")
+    settings.SITE_URL = "https://mashang.example.gov.cn"
     return settings
 
 
@@ -68,7 +71,8 @@ def test_bootstrap_stops_on_a_settings_error_and_changes_nothing(production, tmp
     assert not Staff.objects.exists()
 
 
-def test_bootstrap_warns_about_a_plain_http_site_url(production, tmp_path):
+def test_bootstrap_warns_about_a_plain_http_site_url(production, tmp_path, monkeypatch):
+    monkeypatch.setenv("SITE_URL", "http://mashang.example.gov.cn")
     production.SITE_URL = "http://mashang.example.gov.cn"
     assert "SITE_URL=http://mashang.example.gov.cn" in _bootstrap(tmp_path)
 

@@ -23,6 +23,8 @@ def test_a_fresh_instance_takes_appeals_after_bootstrap_and_import(
     monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)  # set by the browser tests
     settings.DEMO_MODE = False
     settings.MEDIA_ROOT = tmp_path / "media"
+    monkeypatch.setenv("SITE_URL", "https://mashang.example.gov.cn")  # production names it
+    settings.SITE_URL = "https://mashang.example.gov.cn"
     (tmp_path / "pw").write_text("Hengnan-Prod#2026", encoding="utf-8")
     quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
     call_command("bootstrap", password_file=str(tmp_path / "pw"), **quiet)

@@ -8,6 +8,7 @@ visits, and its merged materials (below). The county figure is a **ratio of sums
 active bundles: `1 − Σ bundle / Σ items` — every item counted once per bundle it is in.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -342,8 +343,39 @@ def county_reductions(on: date | None = None) -> CountyReductions:
     )
 
 
+def _figures_key(on: date) -> str:
+    """Changes whenever anything the figures read may have changed (every write leaves a trace)."""
+    from django.db.models import Max
+
+    from .models import CatalogEvent
+
+    marks = [
+        ItemVersion.objects.aggregate(m=Max("id"))["m"],
+        CatalogEvent.objects.aggregate(m=Max("id"))["m"],
+        Bundle.objects.aggregate(m=Max("updated_at"))["m"],
+        BundleItem.objects.count(),
+        BundleStep.objects.count(),
+    ]
+    digest = hashlib.sha256(":".join(str(m) for m in marks).encode()).hexdigest()[:32]
+    return f"catalog-figures:{on}:{digest}"
+
+
 def catalog_figures(on: date | None = None) -> dict:
-    """The catalogue part of `stats --json` and the statistics pages."""
+    """The catalogue part of `stats --json` and the statistics pages (cached until a change)."""
+    from django.core.cache import cache
+
+    on = on or today()
+    if not Item.objects.exists():
+        return _catalog_figures(on)  # nothing to cache: a handful of empty counts
+    key = _figures_key(on)
+    figures = cache.get(key)
+    if figures is None:
+        figures = _catalog_figures(on)
+        cache.set(key, figures, 3600)
+    return figures
+
+
+def _catalog_figures(on: date) -> dict:
     from .choices import HandlingLevel
 
     items = published_items(on)
@@ -370,4 +402,14 @@ def catalog_figures(on: date | None = None) -> dict:
         },
         "online": float(county.online_percent) if county.online_percent is not None else None,
         "aggregation": "ratio_of_sums",
+        "reduction_list": [
+            {
+                "key": key,
+                "label": r.label,
+                "percent": float(r.percent) if r.percent is not None else None,
+                "bundles": r.bundle_value,
+                "items": r.items_value,
+            }
+            for key, r in county.reductions.items()
+        ],
     }

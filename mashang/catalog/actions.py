@@ -14,6 +14,8 @@ from django.utils import timezone
 from .choices import VersionStatus
 from .models import (
     Bundle,
+    BundleItem,
+    BundleStep,
     CaseOption,
     CaseQuestion,
     CatalogEvent,
@@ -24,8 +26,8 @@ from .models import (
     Step,
     VersionField,
 )
-from .queries import today
-from .versions import SCALAR_FIELDS, diff
+from .queries import today, version_detail_qs
+from .versions import SCALAR_FIELDS, diff, snapshot
 from .workflow import CatalogError, authorize, manages_all, may_manage_item
 
 
@@ -158,11 +160,12 @@ def update_draft(version: ItemVersion, changes: dict, *, acting_user) -> ItemVer
     return version
 
 
-def _replace(version, model, rows: list[dict], *, acting_user, label: str) -> None:
-    version = ItemVersion.objects.select_for_update().select_related("item").get(pk=version.pk)
-    authorize(version, "edit", acting_user)
-    objects = []
+def _replace_rows(version, model, rows: list[dict], label: str) -> None:
+    """Replace a draft's children of one kind; `case_options` (materials) are set after."""
+    objects, links = [], []
     for i, row in enumerate(rows):
+        row = dict(row)
+        links.append(row.pop("case_options", None))
         obj = model(version=version, order=i, **row)
         try:
             obj.full_clean(exclude=["version"])
@@ -170,8 +173,57 @@ def _replace(version, model, rows: list[dict], *, acting_user, label: str) -> No
             raise CatalogError(f"{label}第{i + 1}行：{_messages(error)}") from error
         objects.append(obj)
     model.objects.filter(version=version).delete()
-    model.objects.bulk_create(objects)
+    objects = model.objects.bulk_create(objects)
+    for obj, options in zip(objects, links, strict=True):
+        if options:
+            obj.case_options.set(options)
+
+
+def _replace(version, model, rows: list[dict], *, acting_user, label: str) -> None:
+    version = ItemVersion.objects.select_for_update().select_related("item").get(pk=version.pk)
+    authorize(version, "edit", acting_user)
+    _replace_rows(version, model, rows, label)
     _event("edit", actor=acting_user, item=version.item, version=version, note=f"修改：{label}")
+
+
+@transaction.atomic
+def edit_draft(
+    version: ItemVersion,
+    *,
+    changes: dict,
+    legal_bases: list[dict],
+    steps: list[dict],
+    materials: list[dict],
+    acting_user,
+) -> ItemVersion:
+    """The staff edit page in one go: refused whole if any part is wrong; one audit row."""
+    version = ItemVersion.objects.select_for_update().select_related("item").get(pk=version.pk)
+    authorize(version, "edit", acting_user)
+    before = snapshot(version)
+    for name, value in changes.items():
+        if name not in SCALAR_FIELDS and name != "change_note":
+            raise CatalogError(f"不能修改：{name}")
+        setattr(version, name, value)
+    try:
+        version.full_clean(exclude=["item", "created_by", "published_by"])
+    except ValidationError as error:
+        raise CatalogError(_messages(error)) from error
+    version.save()
+    _replace_rows(version, LegalBasis, legal_bases, "设定依据")
+    _replace_rows(version, Step, steps, "办理环节")
+    _replace_rows(version, Material, materials, "申请材料")
+    version = version_detail_qs().get(pk=version.pk)
+    after = snapshot(version)
+    changed = [label for label, value in after.items() if before.get(label) != value]
+    if changed:
+        _event(
+            "edit",
+            actor=acting_user,
+            item=version.item,
+            version=version,
+            note=f"修改：{'、'.join(changed)}",
+        )
+    return version
 
 
 @transaction.atomic
@@ -327,5 +379,40 @@ def save_bundle(bundle: Bundle, *, acting_user, note: str = "") -> Bundle:
     bundle.save()
     _event(
         "bundle", actor=acting_user, bundle=bundle, note=note or ("新增" if creating else "修改")
+    )
+    return bundle
+
+
+@transaction.atomic
+def save_bundle_full(bundle: Bundle, *, topics, items, steps: list[dict], acting_user) -> Bundle:
+    """A bundle with its topics, members (in order) and merged steps, in one transaction."""
+    if not may_manage_bundles(acting_user):
+        raise CatalogError("只有政务服务中心的事项管理员可以维护一件事。")
+    creating = bundle.pk is None
+    bundle.updated_at = timezone.now()
+    bundle.save()
+    bundle.topics.set(topics)
+    keep = {m.item_id: m for m in bundle.members.all()}
+    wanted = [i.pk for i in items]
+    bundle.members.exclude(item_id__in=wanted).delete()
+    for order, item_id in enumerate(wanted):
+        member = keep.get(item_id)
+        if member is None:
+            BundleItem.objects.create(bundle=bundle, item_id=item_id, order=order)
+        elif member.order != order:
+            member.order = order
+            member.save(update_fields=["order"])
+    bundle.steps.all().delete()
+    BundleStep.objects.bulk_create(
+        [
+            BundleStep(bundle=bundle, name=s["name"], limit_days=s.get("limit_days", 0), order=i)
+            for i, s in enumerate(steps)
+        ]
+    )
+    _event(
+        "bundle",
+        actor=acting_user,
+        bundle=bundle,
+        note=("新增" if creating else "修改") + f"：{len(wanted)}个事项，{len(steps)}个环节",
     )
     return bundle

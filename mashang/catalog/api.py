@@ -359,7 +359,7 @@ def _bundles_qs():
 
 @router.get(
     "/bundles",
-    response={200: BundleList, **responses(429)},
+    response={200: BundleList, **responses(400, 429)},
     auth=None,
     summary="一件事列表，含各自减幅与全县减幅",
 )

@@ -65,6 +65,20 @@ def published_items(on: date | None = None) -> QuerySet:
     ).select_related("unit")
 
 
+def items_for(user) -> QuerySet:
+    """The items a member of staff keeps: all for the service centre and administrators,
+    their own unit's for any other unit's 事项管理员, none otherwise."""
+    from mashang.directory.choices import Role
+
+    from .workflow import manages_all
+
+    if manages_all(user):
+        return Item.objects.all()
+    if user.has_role(Role.CATALOG_ADMIN) and user.unit_id:
+        return Item.objects.filter(unit_id=user.unit_id)
+    return Item.objects.none()
+
+
 def version_by_number(item: Item, number: int) -> ItemVersion:
     """A specific version, published or not: what a filed application points at."""
     return item.versions.get(number=number)

@@ -191,7 +191,8 @@ class LegalBasisForm(forms.Form):
 
 
 class StepForm(forms.Form):
-    kind = forms.ChoiceField(label="环节类型", choices=StepKind.choices)
+    # A blank first choice: an untouched extra row then sends nothing new and is skipped.
+    kind = forms.ChoiceField(label="环节类型", choices=[("", "—"), *StepKind.choices])
     name = forms.CharField(label="环节名称", max_length=40)
     limit_days = forms.IntegerField(label="时限（工作日）", min_value=0, max_value=365, initial=0)
     description = forms.CharField(label="办理要求", max_length=200, required=False)
@@ -205,11 +206,11 @@ class MaterialRowForm(forms.Form):
         error_messages={"invalid": "材料类型代码只能包含字母、数字、下划线和短横线"},
     )
     name = forms.CharField(label="材料名称", max_length=100)
-    form = forms.ChoiceField(label="形式", choices=MaterialForm.choices)
+    form = forms.ChoiceField(label="形式", choices=[("", "—"), *MaterialForm.choices])
     copies = forms.IntegerField(label="份数", min_value=1, max_value=99, initial=1)
     required = forms.BooleanField(label="必需", required=False, initial=True)
     may_be_missing = forms.BooleanField(label="可容缺", required=False)
-    source = forms.ChoiceField(label="来源", choices=MaterialSource.choices)
+    source = forms.ChoiceField(label="来源", choices=[("", "—"), *MaterialSource.choices])
     case_options = forms.ModelMultipleChoiceField(
         label="适用情形", queryset=CaseOption.objects.none(), required=False
     )

@@ -73,6 +73,8 @@ def main() -> int:
             report = import_catalog(fh)
         seconds = time.perf_counter() - start
         print(f"import into an empty catalogue: {report.summary} seconds={seconds:.2f}")
+        for line in report.errors[:10]:
+            print("  ", line)
         start = time.perf_counter()
         with open(path, "rb") as fh:
             report = import_catalog(fh)

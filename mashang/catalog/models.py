@@ -21,6 +21,9 @@ How to read it (everything below lives in `mashang/catalog/queries.py`):
   all active bundles as a ratio of sums (Σ bundle / Σ items), and gives the online share.
 - Topics (`Topic`: 生育/上学/… and 开办/经营/变更/注销) tag items and bundles; `Synonym` maps a
   phrase people type to the catalogue's word, for search.
+- Writes go through `actions.py` (create_draft, edit_draft, publish_version, retire_item,
+  save_bundle_full; each writes a `CatalogEvent`); who may do what is `workflow.py`;
+  `queries.items_for(user)` is what a member of staff keeps. Excel in and out: `excel.py`.
 """
 
 from decimal import Decimal

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "mashang.api",
     "mashang.deadlines",
     "mashang.stats",
+    "mashang.catalog",
 ]
 
 MIDDLEWARE = [

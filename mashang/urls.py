@@ -31,6 +31,7 @@ urlpatterns = [
     path("staff/qrcodes/", include("mashang.qrcodes.urls")),
     path("staff/inbox/", notification_views.inbox, name="inbox"),
     path("staff/stats/", include("mashang.stats.urls")),
+    path("staff/catalog/", include("mashang.catalog.urls")),
     path("staff/efficiency/", deadline_views.efficiency_page, name="efficiency"),
     path("", include("mashang.appeals.urls")),
     path("api/v1/", api.urls),

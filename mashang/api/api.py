@@ -2,6 +2,8 @@
 
 from ninja import NinjaAPI
 
+from mashang.catalog.api import router as catalog_router
+
 from . import errors
 from .intake import router as intake_router
 from .staff import router as staff_router  # also adds GET /appeals to intake_router
@@ -33,3 +35,4 @@ api = Api(
 errors.install(api)
 api.add_router("/", intake_router)
 api.add_router("/", staff_router)
+api.add_router("/catalog/", catalog_router)

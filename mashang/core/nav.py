@@ -17,6 +17,7 @@ STAFF_NAV = [
     ("directory_tree", "行政区划"),
     ("directory_units", "单位与职务"),
     ("placement_list", "二维码"),
+    ("catalog_items", "事项库"),
 ]
 
 

@@ -19,6 +19,8 @@ class UnitKind(models.TextChoices):
     DISPATCH = "dispatch", "诉求分拨中心"
     SERVICE_CENTRE = "service_centre", "政务服务中心"
     LEADER_OFFICE = "leader_office", "县领导办公室"
+    # Utilities and vertical agencies with windows in the service centre (the catalogue's units).
+    HOSTED = "hosted", "进驻单位"
 
 
 class PositionTitle(models.TextChoices):

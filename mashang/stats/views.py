@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from mashang.appeals.queries import appeals_for
+from mashang.catalog.queries import catalog_figures
 from mashang.core.access import staff_view
 from mashang.core.nav import nav_for
 from mashang.directory.choices import Role
@@ -172,6 +173,7 @@ def overview(request):
     report_month = last_complete_month()
     show_accusations = request.user.has_role(Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN)
     context = _common(request, scope) | {
+        "catalog": catalog_figures(),
         "figures": _figures(scope, values),
         "values": values,
         "towns": towns,

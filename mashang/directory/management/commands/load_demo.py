@@ -30,6 +30,13 @@ class Command(BaseCommand):
             self.stdout.write(f"演示县已载入，用时 {elapsed:.1f} 秒：{result.counts}")
         else:
             self.stdout.write(f"演示县已存在，未作改动：{result.counts}")
+        # The service catalogue registers as one more demo part (it needs the county's units).
+        from mashang.catalog.demo import load_demo_catalog
+
+        start = time.perf_counter()
+        if load_demo_catalog():
+            elapsed = time.perf_counter() - start
+            self.stdout.write(f"演示事项库已载入，用时 {elapsed:.1f} 秒。")
         if options["logins"]:
             self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
             for username, label in DEMO_LOGINS:

@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from mashang.catalog.queries import catalog_figures
 from mashang.directory.models import Division
 from mashang.stats import metrics
 
@@ -63,5 +64,7 @@ class Command(BaseCommand):
                 for m in metrics.METRICS
             },
             "counts": {k: values[k] for k in metrics.COUNTS},
+            # The service catalogue as it stands today (not bound to the period above).
+            "catalog": catalog_figures(),
         }
         self.stdout.write(json.dumps(out, ensure_ascii=False, indent=2))

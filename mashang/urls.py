@@ -28,6 +28,7 @@ urlpatterns = [
     path("staff/inbox/", notification_views.inbox, name="inbox"),
     path("staff/stats/", include("mashang.stats.urls")),
     path("staff/efficiency/", deadline_views.efficiency_page, name="efficiency"),
+    path("services/", include("mashang.catalog.guide_urls")),
     path("", include("mashang.appeals.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("mashang.api.open311_urls")),

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from . import errors
+from .catalog_search import router as catalog_search_router
 from .intake import router as intake_router
 from .staff import router as staff_router  # also adds GET /appeals to intake_router
 
@@ -33,3 +34,4 @@ api = Api(
 errors.install(api)
 api.add_router("/", intake_router)
 api.add_router("/", staff_router)
+api.add_router("/", catalog_search_router)

@@ -167,9 +167,7 @@ class SearchIndex:
                 out.append(t)
         # A compound no name contains (出生证明) is dropped when its parts are terms too.
         return [
-            t
-            for t in out
-            if self.df(t) or not any(o != t and len(o) >= 2 and o in t for o in out)
+            t for t in out if self.df(t) or not any(o != t and len(o) >= 2 and o in t for o in out)
         ]
 
     def core(self, text: str) -> str:
@@ -228,8 +226,8 @@ class SearchIndex:
         terms = self.terms(text)
         if not terms:
             return {}
-        # Words no name contains cannot tell names apart: they do not dilute the others.
-        weights = {t: self.weight(t) for t in terms if self.df(t)}
+        # Words no name contains still count in the total: a name must explain the query.
+        weights = {t: self.weight(t) for t in terms}
         total = sum(weights.values())
         if not total:
             return {}

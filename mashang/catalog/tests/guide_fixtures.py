@@ -12,7 +12,10 @@ from mashang.catalog.testing import build_item, material_type
 def with_cases(version, question: str, labels: list[str], materials: dict[str, list[str]]):
     """Add a 情形 question to a draft; `materials` maps a material name to the labels needing it."""
     q = CaseQuestion.objects.create(version=version, text=question)
-    options = {label: CaseOption.objects.create(question=q, label=label, order=i) for i, label in enumerate(labels)}
+    options = {
+        label: CaseOption.objects.create(question=q, label=label, order=i)
+        for i, label in enumerate(labels)
+    }
     for m in version.materials.all():
         for label in materials.get(m.name, []):
             m.case_options.add(options[label])
@@ -45,16 +48,33 @@ def guide_catalog(county, kit, fresh_index):
         ],
         publish=False,
     )
-    with_cases(birth, "是否委托他人代为办理？", ["本人办理", "委托他人办理"], {"授权委托书": ["委托他人办理"]})
+    with_cases(
+        birth,
+        "是否委托他人代为办理？",
+        ["本人办理", "委托他人办理"],
+        {"授权委托书": ["委托他人办理"]},
+    )
     birth = publish_version(birth, effective_from=today(), acting_user=user)
     certificate = build_item(
-        user, county.units.housing, "出生医学证明签发", materials=[kit.id_card], produces=[kit.birth_cert]
+        user,
+        county.units.housing,
+        "出生医学证明签发",
+        materials=[kit.id_card],
+        produces=[kit.birth_cert],
     )
-    card = build_item(user, county.units.water, "社会保障卡申领", materials=[kit.id_card, kit.photo])
-    marriage = build_item(user, county.units.water, "内地居民结婚登记", materials=[kit.id_card, kit.hukou])
+    card = build_item(
+        user, county.units.water, "社会保障卡申领", materials=[kit.id_card, kit.photo]
+    )
+    marriage = build_item(
+        user, county.units.water, "内地居民结婚登记", materials=[kit.id_card, kit.hukou]
+    )
     build_item(user, county.units.water, "居民身份证申领", materials=[kit.id_card])
-    draft = build_item(user, county.units.water, "出生证明补发", materials=[kit.id_card], publish=False)
-    bundle = Bundle.objects.create(code="newborn", name="新生儿出生一件事", lead_unit=county.units.centre)
+    draft = build_item(
+        user, county.units.water, "出生证明补发", materials=[kit.id_card], publish=False
+    )
+    bundle = Bundle.objects.create(
+        code="newborn", name="新生儿出生一件事", lead_unit=county.units.centre
+    )
     for i, v in enumerate([certificate, birth, card]):
         BundleItem.objects.create(bundle=bundle, item=v.item, order=i)
     q = CaseQuestion.objects.create(bundle=bundle, text="是否同时申领社会保障卡？")
@@ -69,6 +89,11 @@ def guide_catalog(county, kit, fresh_index):
 
     c = Catalog()
     c.birth, c.certificate, c.card, c.marriage, c.draft, c.bundle = (
-        birth, certificate, card, marriage, draft, bundle,
+        birth,
+        certificate,
+        card,
+        marriage,
+        draft,
+        bundle,
     )
     return c

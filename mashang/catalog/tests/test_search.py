@@ -6,7 +6,11 @@ from mashang.catalog.models import Synonym
 from mashang.catalog.queries import today
 from mashang.catalog.search import normalize
 
-from .guide_fixtures import fresh_index, guide_catalog  # noqa: F401
+from . import guide_fixtures
+
+# Shared fixtures, taken by name.
+fresh_index = guide_fixtures.fresh_index
+guide_catalog = guide_fixtures.guide_catalog
 
 pytestmark = pytest.mark.django_db
 

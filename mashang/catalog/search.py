@@ -144,16 +144,34 @@ class SearchIndex:
                 for i in range(len(word)):
                     self.by_pattern.setdefault(word[:i] + "*" + word[i + 1 :], set()).add(word)
         self.n = max(len(docs), 1)
-        self._df: dict[str, int] = {}
+        # Characters and character pairs → documents, so a term is looked up, not scanned for.
+        self.name_grams = _grams([d.norm for d in docs])
+        self.extra_grams = _grams([d.extra for d in docs])
+        self._in_names: dict[str, frozenset[int]] = {}
+        self._in_extra: dict[str, frozenset[int]] = {}
 
     # --- reading the query -------------------------------------------------------------------
 
+    def in_names(self, term: str) -> frozenset[int]:
+        """The documents whose name contains `term`."""
+        found = self._in_names.get(term)
+        if found is None:
+            found = self._in_names[term] = frozenset(
+                i for i in _candidates(term, self.name_grams) if term in self.docs[i].norm
+            )
+        return found
+
+    def in_extra(self, term: str) -> frozenset[int]:
+        found = self._in_extra.get(term)
+        if found is None:
+            found = self._in_extra[term] = frozenset(
+                i for i in _candidates(term, self.extra_grams) if term in self.docs[i].extra
+            )
+        return found
+
     def df(self, term: str) -> int:
         """How many names contain `term`."""
-        n = self._df.get(term)
-        if n is None:
-            n = self._df[term] = sum(1 for d in self.docs if term in d.norm)
-        return n
+        return len(self.in_names(term))
 
     def weight(self, term: str) -> float:
         idf = math.log((self.n + 1) / (self.df(term) + 0.5)) + 1
@@ -232,13 +250,15 @@ class SearchIndex:
         if not total:
             return {}
         core = self.core(text)
+        names = {t: self.in_names(t) for t in terms}
+        extra = {t: self.in_extra(t) for t in terms}
+        candidates = set().union(*names.values(), *extra.values())
         scores: dict[int, float] = {}
-        for i, doc in enumerate(self.docs):
-            got = sum(w for t, w in weights.items() if t in doc.norm)
-            side = sum(w for t, w in weights.items() if t not in doc.norm and t in doc.extra)
-            if not got and not side:
-                continue
-            longest = max((len(t) for t in terms if t in doc.norm), default=0)
+        for i in candidates:
+            doc = self.docs[i]
+            got = sum(w for t, w in weights.items() if i in names[t])
+            side = sum(w for t, w in weights.items() if i not in names[t] and i in extra[t])
+            longest = max((len(t) for t in terms if i in names[t]), default=0)
             s = 70 * got / total + 20 * min(longest / doc.core_len, 1) + 15 * side / total
             if core and len(core) >= 2 and core in doc.norm:
                 s += 20
@@ -291,6 +311,24 @@ class SearchIndex:
         hits = [h for h in hits if h.score >= floor]
         hits.sort(key=lambda h: (-round(h.score, 6), h.doc.kind != BUNDLE, h.doc.sort, h.doc.key))
         return Result(query, hits[:limit], notes)
+
+
+def _grams(texts: list[str]) -> dict[str, set[int]]:
+    grams: dict[str, set[int]] = {}
+    for i, text in enumerate(texts):
+        for j in range(len(text)):
+            grams.setdefault(text[j], set()).add(i)
+            if j + 1 < len(text):
+                grams.setdefault(text[j : j + 2], set()).add(i)
+    return grams
+
+
+def _candidates(term: str, grams: dict[str, set[int]]) -> set[int]:
+    """Documents holding every character pair of `term` (a superset of those holding it)."""
+    if len(term) == 1:
+        return grams.get(term, set())
+    sets = sorted((grams.get(term[i : i + 2], set()) for i in range(len(term) - 1)), key=len)
+    return sets[0].intersection(*sets[1:]) if sets[0] else set()
 
 
 # --- building and keeping the index ------------------------------------------------------------

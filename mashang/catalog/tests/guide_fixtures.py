@@ -1,5 +1,7 @@
 """A small catalogue for the guide and search tests, built through the real actions."""
 
+from types import SimpleNamespace
+
 import pytest
 
 from mashang.catalog import search
@@ -32,8 +34,15 @@ def fresh_index(monkeypatch):
 
 
 @pytest.fixture
-def guide_catalog(county, kit, fresh_index):
+def guide_catalog(county, fresh_index):
     user = county.people.catalog_admin
+    kit = SimpleNamespace(
+        id_card=material_type("id_card", "居民身份证", e_license_type="居民身份证"),
+        hukou=material_type("hukou", "户口簿"),
+        birth_cert=material_type("birth_cert", "出生医学证明"),
+        income=material_type("income", "家庭收入情况", government_holds=True),
+        photo=material_type("photo", "照片"),
+    )
     proxy = material_type("proxy_letter", "授权委托书")
     birth = build_item(
         user,

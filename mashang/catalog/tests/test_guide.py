@@ -121,7 +121,7 @@ def test_item_pdf_is_one_a4_page_with_the_font_embedded(client, guide_catalog):
     assert b"/FontFile2" in pdf  # the TrueType subset is inside the file
 
 
-def test_bundle_pdf_stays_on_one_page_even_with_a_long_list(client, guide_catalog, kit):
+def test_bundle_pdf_stays_on_one_page_even_with_a_long_list(client, guide_catalog):
     from mashang.catalog.models import BundleItem
     from mashang.catalog.testing import build_item, material_type
 

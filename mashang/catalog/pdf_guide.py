@@ -66,12 +66,14 @@ def _p(text: str, style) -> Paragraph:
 
 def _checklist_flowables(checklist: Checklist, s) -> list:
     out = []
-    chosen = [f"{q.text}{'、'.join(q.answer_labels)}" for q in checklist.questions if q.answered]
+    chosen = [
+        f"{q.text}答：{'、'.join(q.answer_labels)}" for q in checklist.questions if q.answered
+    ]
     if chosen:
         out.append(_p("您的情形：" + "；".join(chosen), s["small"]))
     elif checklist.questions:
         out.append(_p("未选择情形：标“仅……时需要”的材料视情况携带。", s["small"]))
-    out.append(_p(f"要带的材料（{len(checklist.bring)} 份）", s["h"]))
+    out.append(_p(f"要带的材料（共 {len(checklist.bring)} 项，办完请打勾）", s["h"]))
     rows = []
     for n, line in enumerate(checklist.bring, 1):
         notes = []
@@ -168,7 +170,7 @@ def item_pdf(version: ItemVersion, checklist: Checklist, url: str) -> bytes:
         ("咨询电话", v.phone or "12345"),
         ("办理方式", "、".join(v.channels) + ("（可网上办）" if v.online else "（不能网上办）")),
     ]
-    body = [_facts(facts, s), *_checklist_flowables(checklist, s)]
+    body = [_facts(facts, s), Spacer(1, 2 * mm), *_checklist_flowables(checklist, s)]
     subtitle = f"{version.item.unit.name} · {v.get_kind_display()} · 实施编码 {version.item.code}"
     return _render(v.name, subtitle, body, url, font, s)
 
@@ -192,7 +194,7 @@ def bundle_pdf(bundle: Bundle, guide: BundleGuide, url: str) -> bytes:
     ]
     fees = [f"{v.name} {v.fee_amount} 元" for v in guide.view.versions if v.fee_charged]
     facts.append(("收费", "；".join(fees) if fees else "不收费"))
-    body = [_facts(facts, s), *_checklist_flowables(guide.checklist, s)]
+    body = [_facts(facts, s), Spacer(1, 2 * mm), *_checklist_flowables(guide.checklist, s)]
     return _render(
         bundle.name, f"一件事一次办 · 牵头单位：{bundle.lead_unit.name}", body, url, font, s
     )

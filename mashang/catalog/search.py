@@ -42,6 +42,7 @@ KIND_LABELS = {BUNDLE: "一件事", ITEM: "事项"}
 CHECK_EVERY = 2.0
 BUNDLE_BONUS = 12.0
 MIN_SCORE = 12.0
+CACHE_TERMS = 100_000
 # Words that say how, not what: dropped from queries before scoring.
 STOPWORDS = frozenset(
     """我 我们 想 想要 要 去 到 在 给 帮 替 请 请问 问 一下 怎么 怎么办 怎样 如何 咋 咋办 哪里 哪儿 在哪 在哪里
@@ -156,6 +157,8 @@ class SearchIndex:
         """The documents whose name contains `term`."""
         found = self._in_names.get(term)
         if found is None:
+            if len(self._in_names) > CACHE_TERMS:  # random queries must not grow it for ever
+                self._in_names.clear()
             found = self._in_names[term] = frozenset(
                 i for i in _candidates(term, self.name_grams) if term in self.docs[i].norm
             )
@@ -164,6 +167,8 @@ class SearchIndex:
     def in_extra(self, term: str) -> frozenset[int]:
         found = self._in_extra.get(term)
         if found is None:
+            if len(self._in_extra) > CACHE_TERMS:
+                self._in_extra.clear()
             found = self._in_extra[term] = frozenset(
                 i for i in _candidates(term, self.extra_grams) if term in self.docs[i].extra
             )

@@ -93,3 +93,20 @@ def test_the_index_is_reused_while_nothing_changes(guide_catalog, django_assert_
 def test_normalize_drops_punctuation_and_width():
     assert normalize(" 出生登记（户口） ") == "出生登记户口"
     assert normalize("ＣＳＤＪ") == "csdj"
+
+
+def test_random_queries_do_not_grow_the_term_cache_for_ever(guide_catalog, monkeypatch):
+    monkeypatch.setattr(search, "CACHE_TERMS", 50)
+    index = search.get_index()
+    for n in range(40):
+        search.search(f"随便{n}问问看看{n * 7}")
+    assert len(index._in_names) <= 51 + 40 * 2
+
+
+def test_everyday_synonyms_load_once_and_keep_the_centres_edits(db):
+    from mashang.catalog.guide_synonyms import EVERYDAY_SYNONYMS, load_guide_synonyms
+
+    Synonym.objects.create(phrase="生孩子", canonical="生育")
+    assert load_guide_synonyms() == len(EVERYDAY_SYNONYMS) - 1
+    assert load_guide_synonyms() == 0
+    assert Synonym.objects.get(phrase="生孩子").canonical == "生育"

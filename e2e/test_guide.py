@@ -32,6 +32,10 @@ def test_a_citizen_finds_the_newborn_bundle_by_everyday_words(live_server, phone
     first = phone.locator("#results li a").first
     assert first.inner_text() == "新生儿出生一件事"
     assert "“生孩子”按“出生”查找" in phone.locator("main").inner_text()
+    rows = phone.eval_on_selector_all(
+        "#results a", "els => els.map(e => e.getBoundingClientRect().height)"
+    )
+    assert min(rows) >= 44  # each result is a whole row to tap
     shot(phone, "results")
 
     first.click()

@@ -179,7 +179,7 @@ def bundle_guide(bundle: Bundle, params) -> BundleGuide:
             continue
         name = mm.name
         if mm.material_type.code == "application_form" and len(mm.item_names) > 1:
-            name = f"{bundle.name}申请表（一张表，{len(mm.item_names)}个事项共用）"
+            name = f"{bundle.name}申请表（一张表）"
         line = Line(
             name=name,
             form=mm.form,

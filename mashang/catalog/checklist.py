@@ -8,9 +8,11 @@ A bundle asks its own questions and its items' questions, the same question text
 
 from dataclasses import dataclass, field
 
+from django.db.models import Prefetch
+
 from .choices import MaterialSource
-from .models import Bundle, CaseQuestion, ItemVersion
-from .queries import BundleView, bundle_view, version_detail_qs
+from .models import Bundle, BundleItem, CaseQuestion, ItemVersion
+from .queries import BundleView, bundle_views, version_detail_qs
 
 
 @dataclass
@@ -151,7 +153,15 @@ class BundleGuide:
 
 
 def bundle_guide(bundle: Bundle, params) -> BundleGuide:
-    full = bundle_view(bundle)
+    # Members with their 情形 options loaded up front (bundle_views keeps a loaded list as is).
+    loaded = Bundle.objects.filter(pk=bundle.pk).prefetch_related(
+        Prefetch(
+            "members",
+            queryset=BundleItem.objects.select_related("item").prefetch_related("case_options"),
+        ),
+        "steps",
+    )
+    full = bundle_views(list(loaded))[0]
     own = list(bundle.questions.prefetch_related("options"))
     member_ids = [v.pk for v in full.versions]
     item_questions = list(

@@ -169,3 +169,15 @@ def test_api_search_is_rate_limited_per_address(client, guide_catalog, monkeypat
 def test_api_search_refuses_an_empty_query(client):
     response = client.get("/api/v1/catalog/search", {"q": ""})
     assert response.status_code == 400 and response.json()["code"] == "invalid"
+
+
+def test_pages_read_the_catalogue_in_a_bounded_number_of_queries(
+    client, guide_catalog, django_assert_max_num_queries
+):
+    client.get(reverse("guide_home"), {"q": "出生"})  # builds the search index
+    with django_assert_max_num_queries(8):
+        client.get(reverse("guide_home"), {"q": "出生"})
+    with django_assert_max_num_queries(12):
+        client.get(item_url(guide_catalog.birth, c1=1))
+    with django_assert_max_num_queries(18):  # not one per member item
+        client.get(reverse("guide_bundle", args=["newborn"]), {"c1": "1"})

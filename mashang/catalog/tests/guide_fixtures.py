@@ -11,9 +11,11 @@ from mashang.catalog.queries import today
 from mashang.catalog.testing import build_item, material_type
 
 
-def with_cases(version, question: str, labels: list[str], materials: dict[str, list[str]]):
+def with_cases(
+    version, question: str, labels: list[str], materials: dict[str, list[str]], multiple=False
+):
     """Add a 情形 question to a draft; `materials` maps a material name to the labels needing it."""
-    q = CaseQuestion.objects.create(version=version, text=question)
+    q = CaseQuestion.objects.create(version=version, text=question, multiple=multiple)
     options = {
         label: CaseOption.objects.create(question=q, label=label, order=i)
         for i, label in enumerate(labels)

@@ -181,3 +181,35 @@ def test_pages_read_the_catalogue_in_a_bounded_number_of_queries(
         client.get(item_url(guide_catalog.birth, c1=1))
     with django_assert_max_num_queries(18):  # not one per member item
         client.get(reverse("guide_bundle", args=["newborn"]), {"c1": "1"})
+
+
+def test_a_multiple_choice_case_lists_the_materials_of_every_option_chosen(client, county):
+    from mashang.catalog.actions import publish_version
+    from mashang.catalog.queries import today
+    from mashang.catalog.testing import build_item, material_type
+
+    user = county.people.catalog_admin
+    v = build_item(
+        user,
+        county.units.water,
+        "低保申请",
+        materials=[
+            material_type("a", "残疾人证"),
+            material_type("b", "病历"),
+            material_type("c", "户口簿"),
+        ],
+        publish=False,
+    )
+    guide_fixtures.with_cases(
+        v,
+        "家里有哪些情况？",
+        ["有残疾人", "有重病患者"],
+        {"残疾人证": ["有残疾人"], "病历": ["有重病患者"]},
+        multiple=True,
+    )
+    v = publish_version(v, effective_from=today(), acting_user=user)
+    both = checklist_of(client.get(item_url(v, c1=1) + "&c1=2"))
+    one = checklist_of(client.get(item_url(v, c1=2)))
+    assert "残疾人证" in both and "病历" in both and "户口簿" in both
+    assert "残疾人证" not in one and "病历" in one
+    assert 'type="checkbox"' in client.get(item_url(v)).content.decode()

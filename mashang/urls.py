@@ -33,6 +33,7 @@ urlpatterns = [
     path("staff/stats/", include("mashang.stats.urls")),
     path("staff/catalog/", include("mashang.catalog.urls")),
     path("staff/efficiency/", deadline_views.efficiency_page, name="efficiency"),
+    path("services/", include("mashang.catalog.guide_urls")),
     path("", include("mashang.appeals.urls")),
     path("api/v1/", api.urls),
     re_path(r"^open311/+v2/+", include("mashang.api.open311_urls")),

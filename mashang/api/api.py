@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from mashang.catalog.api import router as catalog_router
 
 from . import errors
+from .catalog_search import router as catalog_search_router
 from .intake import router as intake_router
 from .staff import router as staff_router  # also adds GET /appeals to intake_router
 
@@ -36,3 +37,4 @@ errors.install(api)
 api.add_router("/", intake_router)
 api.add_router("/", staff_router)
 api.add_router("/catalog/", catalog_router)
+api.add_router("/", catalog_search_router)

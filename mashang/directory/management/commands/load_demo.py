@@ -37,6 +37,9 @@ class Command(BaseCommand):
         if load_demo_catalog():
             elapsed = time.perf_counter() - start
             self.stdout.write(f"演示事项库已载入，用时 {elapsed:.1f} 秒。")
+        from mashang.catalog.guide_synonyms import load_guide_synonyms
+
+        load_guide_synonyms()  # everyday phrasings for the 办事指南 search (idempotent)
         if options["logins"]:
             self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
             for username, label in DEMO_LOGINS:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "mashang.api",
     "mashang.deadlines",
     "mashang.stats",
+    "mashang.benefits",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
 from mashang.api.api import api
+from mashang.benefits.urls import public_urlpatterns as benefit_public
 from mashang.core import views as core_views
 from mashang.core.access import public_view
 from mashang.deadlines import views as deadline_views
@@ -28,6 +29,8 @@ urlpatterns = [
     path("staff/inbox/", notification_views.inbox, name="inbox"),
     path("staff/stats/", include("mashang.stats.urls")),
     path("staff/efficiency/", deadline_views.efficiency_page, name="efficiency"),
+    path("staff/benefits/", include("mashang.benefits.urls")),
+    *benefit_public,
     path("", include("mashang.appeals.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("mashang.api.open311_urls")),

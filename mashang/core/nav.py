@@ -17,6 +17,9 @@ STAFF_NAV = [
     ("directory_tree", "行政区划"),
     ("directory_units", "单位与职务"),
     ("placement_list", "二维码"),
+    ("benefits_home", "免申即享"),
+    ("benefits_payments", "惠企拨付"),
+    ("benefits_stats", "免申即享统计"),
 ]
 
 

@@ -23,6 +23,7 @@ from mashang.qrcodes.choices import QRKind
 
 from . import metrics
 from .exports import appeals_workbook
+from .sections import SECTIONS
 
 COUNTY_WIDE = (Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER)
 UNIT_ROLES = (Role.HANDLER, Role.UNIT_LEADER)
@@ -134,6 +135,7 @@ def _common(request, scope: Scope) -> dict:
         .order_by("code")
         .values_list("code", "name"),
         "charts": _charts_available(),
+        "sections": SECTIONS.values(),
     }
 
 

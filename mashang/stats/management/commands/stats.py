@@ -45,4 +45,9 @@ class Command(BaseCommand):
             },
             "counts": {k: values[k] for k in metrics.COUNTS},
         }
+        from mashang.stats.sections import SECTIONS
+
+        # Other pillars' figures over the same period (division does not apply to them).
+        for key, section in SECTIONS.items():
+            out[key] = section.figures(since=start, until=end)
         self.stdout.write(json.dumps(out, ensure_ascii=False, indent=2))

@@ -11,6 +11,7 @@ from mashang.stats.sections import Section
 
 from .choices import GrantStatus as S
 from .models import Grant, Policy
+from .rules import money
 
 APPROVED = [S.AWAITING_CONFIRMATION, S.TO_PAY, S.PAID, S.DECLINED]
 
@@ -65,6 +66,8 @@ def _aggregates():
 
 
 def _finish(values: dict, qs) -> dict:
+    for key in ("granted_amount", "paid_amount"):
+        values[key] = money(values[key])  # SQLite sums lose the two places
     granted = values["granted"]
     values["decline_rate"] = round(100 * values["declines"] / granted, 2) if granted else None
     spans = [

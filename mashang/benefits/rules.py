@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import rule_engine
 from rule_engine import DataType
+from rule_engine.ast import ComparisonExpression, ExpressionBase
 
 from .choices import ParamKind, PeriodKind, Target
 
@@ -186,11 +187,36 @@ def _compile(text: str, context, expected, what: str) -> rule_engine.Rule:
         raise RuleError(f"{what}写法有误（语法错误），请检查括号、引号和运算符") from exc
     except rule_engine.errors.EngineError as exc:
         raise RuleError(f"{what}类型不符（如把文字和数字比较）：{exc.message}") from exc
+    _check_comparisons(rule.statement.expression, what)
     got = rule.statement.expression.result_type
     if got is not DataType.UNDEFINED and got != expected:
         need = "判断（结果为是或否）" if expected == DataType.BOOLEAN else "数值"
         raise RuleError(f"{what}的结果应为{need}")
     return rule
+
+
+def _check_comparisons(node, what: str) -> None:
+    """rule-engine lets `==` compare a yes/no with text (always false): refuse it as a typo."""
+    if isinstance(node, ComparisonExpression):
+        left, right = node.left.result_type, node.right.result_type
+        known = DataType.UNDEFINED not in (left, right)
+        if known and not DataType.is_compatible(left, right):
+            raise RuleError(f"{what}类型不符：两边一个是{_kind(left)}，一个是{_kind(right)}")
+    for value in vars(node).values():
+        children = value if isinstance(value, list | tuple) else [value]
+        for child in children:
+            if isinstance(child, ExpressionBase):
+                _check_comparisons(child, what)
+
+
+def _kind(data_type) -> str:
+    if data_type == DataType.BOOLEAN:
+        return "是/否"
+    if data_type == DataType.FLOAT:
+        return "数值"
+    if data_type == DataType.STRING:
+        return "文字"
+    return "列表"
 
 
 def check_rules(rules: dict) -> dict[str, str]:
@@ -285,6 +311,11 @@ class CompiledPolicy:
         self.target = rules["target"]
         self.first_day = parse_period(period, rules["period_kind"])
         chosen = params_on(rules["parameters"], self.first_day)
+        missing = sorted({p["key"] for p in rules["parameters"]} - set(chosen))
+        if missing:
+            raise RuleError(
+                f"参数“{'、'.join(missing)}”在 {self.first_day:%Y-%m-%d} 还没有生效的值"
+            )
         context = context_for(self.target, list(chosen.values()))
         self.params = {k: parse_param(p["kind"], p["value"]) for k, p in chosen.items()}
         self.param_formats = {k: PARAM_FMT[p["kind"]] for k, p in chosen.items()}

@@ -17,7 +17,7 @@ from mashang.directory.models import Division
 
 from .choices import GrantStatus, PeriodKind, Target
 from .models import Candidate, EligibilityRun, FirmYear, Grant, GrantEvent, Person, Policy
-from .rules import CompiledPolicy, RuleError, period_label
+from .rules import CompiledPolicy, RuleError, parse_period, period_label
 from .workflow import TransitionError
 
 BATCH = 2000
@@ -125,9 +125,10 @@ def run_policy(policy: Policy, period: str, *, acting_user) -> EligibilityRun:
     if revision is None:
         raise RuleError("政策还没有保存过规则")
     period = (period or "").strip()
-    compiled = CompiledPolicy(revision.rules, period)
-    if not in_validity(policy, compiled.first_day, revision.rules["period_kind"]):
+    first_day = parse_period(period, revision.rules["period_kind"])
+    if not in_validity(policy, first_day, revision.rules["period_kind"]):
         raise RuleError(f"{period_label(period)}不在政策有效期内")
+    compiled = CompiledPolicy(revision.rules, period)
     started = time.perf_counter()
     with transaction.atomic():
         # One run of a policy at a time: a second waits here, then sees the first's grants.

@@ -43,7 +43,7 @@ class ConditionForm(forms.Form):
 class ParameterForm(forms.Form):
     key = forms.CharField(label="参数名", max_length=40, widget=forms.TextInput(attrs={"size": 14}))
     label = forms.CharField(label="说明", max_length=60, widget=forms.TextInput(attrs={"size": 14}))
-    kind = forms.ChoiceField(label="类型", choices=ParamKind.choices)
+    kind = forms.ChoiceField(label="类型", choices=[("", "请选择"), *ParamKind.choices])
     valid_from = forms.DateField(
         label="起始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )

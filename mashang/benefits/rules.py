@@ -304,6 +304,13 @@ class Decision:
     trace: str
 
 
+def _runtime(text: str, context, expected, what: str) -> rule_engine.Rule:
+    """Type-check against the declared fields, then evaluate without re-checking each value:
+    the facts are built by runs.py with the declared types (about twice as fast)."""
+    _compile(text, context, expected, what)
+    return rule_engine.Rule(text.strip(), context=rule_engine.Context())
+
+
 class CompiledPolicy:
     """A revision's rules, compiled once, ready to decide record after record for one period."""
 
@@ -325,12 +332,12 @@ class CompiledPolicy:
         self.conditions = [
             (
                 c["label"],
-                _compile(c["expression"], context, DataType.BOOLEAN, f"条件“{c['label']}”"),
+                _runtime(c["expression"], context, DataType.BOOLEAN, f"条件“{c['label']}”"),
                 _tokens(c["expression"]),
             )
             for c in rules["conditions"]
         ]
-        self.amount = _compile(rules["amount_formula"], context, DataType.FLOAT, "金额公式")
+        self.amount = _runtime(rules["amount_formula"], context, DataType.FLOAT, "金额公式")
         self.amount_tokens = _tokens(rules["amount_formula"])
         self.cap = self.params.get(CAP)
         self.values_in_force = {k: fmt(v, self.param_formats[k]) for k, v in self.params.items()}

@@ -136,20 +136,19 @@ def run_policy(policy: Policy, period: str, *, acting_user) -> EligibilityRun:
         run = EligibilityRun.objects.create(
             policy=policy, revision=revision, period=period, started_by=acting_user
         )
-        existing = {
-            key: (pk, status)
-            for key, pk, status in Grant.objects.filter(policy=policy, period=period).values_list(
-                "beneficiary_key", "id", "status"
-            )
-        }
+        existing, amount_of = {}, {}
+        for key, pk, status, amount in Grant.objects.filter(
+            policy=policy, period=period
+        ).values_list("beneficiary_key", "id", "status", "amount"):
+            existing[key], amount_of[pk] = (pk, status), amount
         stats = {"evaluated": 0, "eligible": 0, "new": 0, "already": 0, "total": Decimal("0")}
         buffer = []
         for record in _records(policy.target, compiled.first_day, revision.rules["period_kind"]):
             buffer.append(record)
             if len(buffer) >= BATCH:
-                _flush(run, compiled, buffer, existing, stats, acting_user)
+                _flush(run, compiled, buffer, existing, amount_of, stats, acting_user)
                 buffer = []
-        _flush(run, compiled, buffer, existing, stats, acting_user)
+        _flush(run, compiled, buffer, existing, amount_of, stats, acting_user)
         run.evaluated, run.eligible = stats["evaluated"], stats["eligible"]
         run.new_grants, run.already = stats["new"], stats["already"]
         run.total_amount = stats["total"]
@@ -166,7 +165,7 @@ def run_policy(policy: Policy, period: str, *, acting_user) -> EligibilityRun:
     return run
 
 
-def _flush(run, compiled, records, existing, stats, user) -> None:
+def _flush(run, compiled, records, existing, amount_of, stats, user) -> None:
     if not records:
         return
     candidates = []
@@ -216,6 +215,8 @@ def _flush(run, compiled, records, existing, stats, user) -> None:
         if pk is None or status != GrantStatus.PENDING_REVIEW:
             continue  # reviewed, paid, excluded or declined: a re-run never touches it
         if cand.eligible:
+            if amount_of.get(pk) == cand.amount:
+                continue  # same decision: the grant keeps the trace it was found with
             refreshed.append(Grant(pk=pk, candidate=cand, run=run, amount=cand.amount))
             events.append(
                 GrantEvent(

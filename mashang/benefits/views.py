@@ -32,7 +32,7 @@ from .imports import (
 )
 from .models import Firm, Grant, ImportBatch, Person
 from .queries import get_grant_for_user, grants_for, policies_for, runs_for
-from .rules import FIELDS, RuleError, period_label
+from .rules import FIELDS, CompiledPolicy, RuleError, period_label
 from .runs import run_policy
 from .workflow import TransitionError, allowed_actions
 
@@ -226,7 +226,8 @@ def run_detail(request, pk: int):
             rows=[(c, grant_of.get(c.pk)) for c in page],
             shown=shown,
             period=period_label(run.period),
-            params=run.revision.rules["parameters"],
+            params=CompiledPolicy(run.revision.rules, run.period).values_in_force,
+            labels={p["key"]: p["label"] for p in run.revision.rules["parameters"]},
         ),
     )
 

@@ -121,6 +121,7 @@ def test_run_review_and_payment_through_the_pages(client, jobs, officer, finance
     assert response.url == reverse("benefits_run", args=[run.pk])
     page = client.get(response.url).content.decode()
     assert "金额 = 实际缴纳失业保险费 10,000.00 × 60 % = 6,000.00 元" in page
+    assert "返还比例（rate）60 %" in page  # the dated parameter in force for the period
     ids = list(Grant.objects.values_list("pk", flat=True))
     client.post(reverse("benefits_grants"), {"grant": ids, "action": "approve"})
     assert set(Grant.objects.values_list("status", flat=True)) == {S.AWAITING_CONFIRMATION}
@@ -206,3 +207,11 @@ def test_the_export_writes_user_text_as_text(client, history, people):
     names = [row[3] for row in wb["发放清单"].iter_rows(min_row=2, values_only=True)]
     assert '\'=HYPERLINK("x")' in names
     assert client.get(reverse("benefits_stats")).status_code == 200
+
+
+def test_the_statistics_overview_links_the_benefit_figures_for_whom_may_open_them(client, people):
+    login(client, people.county_leader)
+    assert reverse("benefits_stats") in client.get(reverse("stats_overview")).content.decode()
+    client.logout()
+    login(client, people.dispatcher)
+    assert reverse("benefits_stats") not in client.get(reverse("stats_overview")).content.decode()

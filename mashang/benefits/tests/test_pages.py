@@ -215,3 +215,20 @@ def test_the_statistics_overview_links_the_benefit_figures_for_whom_may_open_the
     client.logout()
     login(client, people.dispatcher)
     assert reverse("benefits_stats") not in client.get(reverse("stats_overview")).content.decode()
+
+
+def test_policy_and_grant_pages_show_the_rules_the_trace_and_the_timeline(
+    client, history, jobs, officer
+):
+    paid, declined = history
+    login(client, officer)
+    page = client.get(reverse("benefits_policy", args=[jobs.pk])).content.decode()
+    assert "insured &gt;= min_insured and insured &lt;= max_insured" in page
+    assert "衡南政发〔2026〕3号" in page
+    page = client.get(reverse("benefits_grant", args=[paid.pk])).content.decode()
+    assert "6,000.00 元" in page and "凭证号：HNCZ0001" in page
+    assert "**** **** 0005" in page and "6228480000000000005" not in page
+    for label in ("运行查出", "批准", "确认收款账户", "拨付"):
+        assert f"<td>{label}</td>" in page
+    home = client.get(reverse("benefits_home")).content.decode()
+    assert "稳岗返还" in home and "6,000.00" in home

@@ -2,6 +2,7 @@
 
 import io
 import random
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -32,7 +33,7 @@ from .imports import (
 )
 from .models import Firm, Grant, ImportBatch, Person
 from .queries import get_grant_for_user, grants_for, policies_for, runs_for
-from .rules import FIELDS, CompiledPolicy, RuleError, period_label
+from .rules import FIELDS, CompiledPolicy, RuleError, fmt, period_label
 from .runs import run_policy
 from .workflow import TransitionError, allowed_actions
 
@@ -334,8 +335,16 @@ def grant_detail(request, pk: int):
 
 
 def _facts_table(grant):
+    """The data the decision used, shown as the trace shows them (元, %, 是/否)."""
     fields = FIELDS[grant.policy.target]
-    return [(fields[k].label, v) for k, v in grant.candidate.facts.items() if k in fields]
+    rows = []
+    for key, value in grant.candidate.facts.items():
+        if key in fields:
+            field = fields[key]
+            if field.fmt in ("number", "money", "percent"):
+                value = Decimal(value)
+            rows.append((field.label, fmt(value, field.fmt).strip("“”")))
+    return rows
 
 
 @staff_view(*READERS, Role.FINANCE_CLERK)

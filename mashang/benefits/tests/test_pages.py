@@ -228,6 +228,8 @@ def test_policy_and_grant_pages_show_the_rules_the_trace_and_the_timeline(
     page = client.get(reverse("benefits_grant", args=[paid.pk])).content.decode()
     assert "6,000.00 元" in page and "凭证号：HNCZ0001" in page
     assert "**** **** 0005" in page and "6228480000000000005" not in page
+    assert "<td>实际缴纳失业保险费</td><td>10,000.00</td>" in page
+    assert "<td>失信记录</td><td>否</td>" in page
     for label in ("运行查出", "批准", "确认收款账户", "拨付"):
         assert f"<td>{label}</td>" in page
     home = client.get(reverse("benefits_home")).content.decode()

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "mashang.deadlines",
     "mashang.stats",
     "mashang.catalog",
+    "mashang.benefits",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,7 @@ from django.contrib.auth.views import LogoutView
 from django.urls import include, path, re_path
 
 from mashang.api.api import api
+from mashang.benefits.urls import public_urlpatterns as benefit_public
 from mashang.core import views as core_views
 from mashang.core.access import public_view
 from mashang.core.prometheus import metrics
@@ -34,6 +35,8 @@ urlpatterns = [
     path("staff/catalog/", include("mashang.catalog.urls")),
     path("staff/efficiency/", deadline_views.efficiency_page, name="efficiency"),
     path("services/", include("mashang.catalog.guide_urls")),
+    path("staff/benefits/", include("mashang.benefits.urls")),
+    *benefit_public,
     path("", include("mashang.appeals.urls")),
     path("api/v1/", api.urls),
     re_path(r"^open311/+v2/+", include("mashang.api.open311_urls")),

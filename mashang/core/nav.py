@@ -18,6 +18,9 @@ STAFF_NAV = [
     ("directory_units", "单位与职务"),
     ("placement_list", "二维码"),
     ("catalog_items", "事项库"),
+    ("benefits_home", "免申即享"),
+    ("benefits_payments", "惠企拨付"),
+    ("benefits_stats", "免申即享统计"),
 ]
 
 

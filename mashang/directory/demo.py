@@ -219,6 +219,9 @@ def load_demo_county() -> LoadResult:
     from mashang.stats.facts import refresh
 
     refresh()  # the dashboards' roll-ups, ready before the first visit
+    from mashang.benefits.demo import load_demo_benefits
+
+    load_demo_benefits()
     return LoadResult(created=True, counts=demo_counts())
 
 
@@ -363,4 +366,5 @@ DEMO_LOGINS = [
     ("catalog", "事项管理员兼承办人（县政务服务中心）"),
     ("policy", "惠企政策专员（县人社局）"),
     ("finance", "财务拨付员（县财政局）"),
+    ("policychief", "人社局局长，兼惠企政策专员（两人审批的复核人）"),
 ]

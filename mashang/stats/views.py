@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
@@ -24,6 +24,7 @@ from mashang.qrcodes.choices import QRKind
 from . import metrics
 from .exports import appeals_workbook
 from .forms import StatsFilter
+from .sections import SECTIONS
 
 COUNTY_WIDE = (Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER)
 UNIT_ROLES = (Role.HANDLER, Role.UNIT_LEADER)
@@ -124,6 +125,11 @@ def _charts_available() -> bool:
     return bool(finders.find("vendor/echarts/echarts.min.js"))
 
 
+def _may_open(user, url_name: str) -> bool:
+    access = getattr(resolve(reverse(url_name)).func, "access", None)
+    return bool(access) and access != "public" and user.has_role(*access)
+
+
 def _common(request, scope: Scope) -> dict:
     return {
         "nav": nav_for(request.user),
@@ -134,6 +140,7 @@ def _common(request, scope: Scope) -> dict:
         .order_by("code")
         .values_list("code", "name"),
         "charts": _charts_available(),
+        "sections": [s for s in SECTIONS.values() if _may_open(request.user, s.url_name)],
     }
 
 

@@ -49,10 +49,14 @@ def test_demo_is_deterministic():
     names = list(Division.objects.order_by("code").values_list("code", "name")[:600])
     people = list(Staff.objects.order_by("username").values_list("username", "full_name"))
     from mashang.appeals.models import Appeal, IntakeDraft, SmsCode
+    from mashang.benefits import models as b
+    from mashang.core.models import AuditLog
     from mashang.notifications.models import Message
     from mashang.qrcodes.models import Placement
 
-    for model in (Message, SmsCode, Appeal, IntakeDraft, Placement):
+    benefits = (b.GrantEvent, b.Grant, b.Candidate, b.EligibilityRun, b.PolicyRevision, b.Policy)
+    benefits += (b.FirmYear, b.Firm, b.Person, b.ImportBatch, AuditLog)
+    for model in (*benefits, Message, SmsCode, Appeal, IntakeDraft, Placement):
         model.objects.all().delete()  # in dependency order: the demo's appeals go first
     Position.objects.all().delete()
     Staff.objects.all().delete()

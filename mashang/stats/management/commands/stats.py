@@ -67,4 +67,9 @@ class Command(BaseCommand):
             # The service catalogue as it stands today (not bound to the period above).
             "catalog": catalog_figures(),
         }
+        from mashang.stats.sections import SECTIONS
+
+        # Other pillars' figures over the same period (division does not apply to them).
+        for key, section in SECTIONS.items():
+            out[key] = section.figures(since=start, until=end)
         self.stdout.write(json.dumps(out, ensure_ascii=False, indent=2))

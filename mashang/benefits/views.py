@@ -17,6 +17,7 @@ from mashang.core.audit import audit
 from mashang.core.crypto import secret_digest
 from mashang.core.nav import nav_for
 from mashang.directory.choices import Role
+from mashang.stats import metrics as stats_metrics
 from mashang.stats.metrics import local_midnight
 
 from . import actions, metrics
@@ -56,14 +57,16 @@ def _ctx(request, **extra) -> dict:
 @staff_view(*READERS)
 def home(request):
     policies = list(policies_for(request.user).order_by("id"))
-    rows = {r["policy"].pk: r for r in metrics.by_policy()}
+    since, until = stats_metrics.period(None, None)  # the figures' one default (截至昨日)
+    rows = {r["policy"].pk: r for r in metrics.by_policy(since=since, until=until)}
     return render(
         request,
         "benefits/home.html",
         _ctx(
             request,
             policies=[(p, rows.get(p.pk)) for p in policies],
-            values=metrics.headline(),
+            values=metrics.headline(since=since, until=until),
+            period=stats_metrics.period_label(since, until),
             firms=Firm.objects.count(),
             persons=Person.objects.count(),
             runs=runs_for(request.user)[:10],
@@ -427,13 +430,17 @@ def data(request):
 
 
 def _period(request):
+    """The statistics period: bounded dates, and the default every figure uses (截至昨日)."""
+    from mashang.stats.forms import StatsFilter
+
     def day(v):
         try:
             return local_midnight(v)
         except (TypeError, ValueError):
             return None
 
-    return day(request.GET.get("from")), day(request.GET.get("to"))
+    valid = StatsFilter.valid(request)
+    return stats_metrics.period(day(valid.get("from")), day(valid.get("to")))
 
 
 @staff_view(*FIGURE_READERS)
@@ -445,6 +452,7 @@ def stats_page(request):
         "benefits/stats.html",
         _ctx(
             request,
+            period=stats_metrics.period_label(since, until),
             figures=[(m, values[m.key]) for m in metrics.METRICS],
             rows=metrics.by_policy(since=since, until=until),
             metrics=metrics.METRICS,

@@ -193,16 +193,54 @@ def test_figures_count_grants_amounts_and_declines(history):
 
 
 def test_stats_json_has_the_benefit_figures(history):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    tomorrow = f"{timezone.localdate() + timedelta(days=1):%Y-%m-%d}"
     out = io.StringIO()
-    call_command("stats", "--json", stdout=out)
+    call_command("stats", "--json", "--to", tomorrow, stdout=out)  # today asked for
     data = json.loads(out.getvalue())["benefits"]
     assert data["metrics"]["paid_amount"]["value"] == "6000.00"
     assert data["policies"][0]["doc_number"] == "衡南政发〔2026〕3号"
 
 
+def test_stats_json_counts_benefits_over_the_same_default_period(history):
+    """Like every other figure, the default period ends yesterday 24:00: today's grants wait."""
+    out = io.StringIO()
+    call_command("stats", "--json", stdout=out)
+    data = json.loads(out.getvalue())["benefits"]
+    assert data["metrics"]["paid_amount"]["value"] == "0.00"
+
+
+def _tomorrow() -> str:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return f"{timezone.localdate() + timedelta(days=1):%Y-%m-%d}"
+
+
+def test_the_page_the_export_and_the_command_count_the_same_period(client, history, people):
+    login(client, people.county_leader)
+    default = client.get(reverse("benefits_stats")).content.decode()
+    with_today = client.get(reverse("benefits_stats"), {"to": _tomorrow()}).content.decode()
+    assert "6,000.00" not in default and "6,000.00" in with_today
+    response = client.get(reverse("benefits_export"))
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    assert list(wb["发放清单"].iter_rows(min_row=2, values_only=True)) == []
+
+
+def test_unbounded_dates_on_the_benefit_figures_are_ignored_not_a_500(client, history, people):
+    login(client, people.county_leader)
+    for bad in ("0001-01-01", "99999-01-01", "x"):
+        assert client.get(reverse("benefits_stats"), {"from": bad}).status_code == 200
+        assert client.get(reverse("benefits_export"), {"to": bad}).status_code == 200
+
+
 def test_the_export_writes_user_text_as_text(client, history, people):
     login(client, people.county_leader)
-    response = client.get(reverse("benefits_export"))
+    response = client.get(reverse("benefits_export"), {"to": _tomorrow()})
     wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     names = [row[3] for row in wb["发放清单"].iter_rows(min_row=2, values_only=True)]
     assert '\'=HYPERLINK("x")' in names
@@ -233,4 +271,5 @@ def test_policy_and_grant_pages_show_the_rules_the_trace_and_the_timeline(
     for label in ("运行查出", "批准", "确认收款账户", "拨付"):
         assert f"<td>{label}</td>" in page
     home = client.get(reverse("benefits_home")).content.decode()
-    assert "稳岗返还" in home and "6,000.00" in home
+    # The home's figures count the statistics' default period, which ends yesterday 24:00.
+    assert "稳岗返还" in home and 'id="period"' in home and "6,000.00" not in home

@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "mashang.deadlines",
     "mashang.stats",
     "mashang.catalog",
+    "mashang.documents",
+    "mashang.applications",
 ]
 
 MIDDLEWARE = [

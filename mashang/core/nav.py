@@ -10,6 +10,8 @@ STAFF_NAV = [
     ("discipline_queue", "检举控告"),
     ("callbacks", "回访督查"),
     ("leader_view", "码上找我"),
+    ("application_list", "办件"),
+    ("window_new", "窗口收件"),
     ("inbox", "消息"),
     ("efficiency", "效能统计"),
     ("stats_overview", "统计概览"),

@@ -62,11 +62,12 @@ def clean_material(upload, label: str = "材料") -> CleanFile:
             raise UploadError(f"{label}超过 10 MB，请压缩后再上传")
         _check_pdf(data, label)
         return CleanFile(ContentFile(data, name="material.pdf"), "application/pdf")
+    if not (head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n")):
+        raise UploadError(f"{label}不是 PDF、JPG 或 PNG 文件，请重新选择")
     try:
         photo = clean_photo(upload, label=label)
     except PhotoError as exc:
-        message = str(exc).replace("不是 JPG 或 PNG 图片", "不是 PDF、JPG 或 PNG 文件")
-        raise UploadError(message) from exc
+        raise UploadError(str(exc)) from exc
     return CleanFile(photo.content, "image/jpeg")
 
 

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from mashang.appeals.intake import purge_stale_drafts
+from mashang.applications.sweep import run_application_sweep
 from mashang.deadlines.sweep import run_sweep
 from mashang.notifications.outbox import send_due_messages
 from mashang.stats.facts import refresh as refresh_facts
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         while True:
             if time.monotonic() - last_sweep > SWEEP_EVERY or options["once"]:
                 swept = run_sweep()
+                swept.update({f"办件{k}": v for k, v in run_application_sweep().items()})
                 refresh_facts()
                 last_sweep = time.monotonic()
                 if any(swept.values()):

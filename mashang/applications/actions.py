@@ -131,6 +131,19 @@ def _start_clock(application, now: datetime) -> None:
     _run_clock(application, now, application.promised_due_at)
 
 
+def _working_days(start: datetime, end: datetime) -> float:
+    """Working days between two moments, in office time (a day = one day's office hours)."""
+    per_day = sum(
+        (b.hour * 60 + b.minute) - (a.hour * 60 + a.minute) for a, b in calendar.office_hours()
+    )
+    return round(calendar.working_minutes_between(start, end) / per_day, 2)
+
+
+def _record_days(application, now) -> None:
+    application.promised_days = promised_days(application)
+    application.days_used = _working_days(application.accepted_at, now)
+
+
 def _stop_clock(application) -> None:
     application.due_at = application.warn_at = None
     application.warned_at = application.overdue_at = None
@@ -487,6 +500,7 @@ def finish_instantly(application, *, acting_user, result_text: str = "") -> Appl
     application.window_unit = acting_user.unit
     application.accepted_at = application.decided_at = application.completed_at = now
     application.promised_due_at = application.legal_due_at = now
+    application.promised_days, application.days_used = 0, 0.0
     application.decision = Decision.APPROVE
     application.result_text = (result_text or "").strip()[:1000] or "当场办结"
     application.rating_token = secrets.token_urlsafe(24)
@@ -701,6 +715,7 @@ def decide(
     application.decision_reason = (reason or "").strip()[:1000]
     application.result_text = (result_text or "").strip()[:1000]
     application.decided_at = now
+    _record_days(application, now)
     if result_file is not None:
         application.result_file.save(f"{application.number}.pdf", result_file, save=False)
     _stop_clock(application)
@@ -720,6 +735,7 @@ def decide(
             old_parent = parent.status
             parent.status = Status.DECIDED
             parent.decided_at = now
+            _record_days(parent, now)
             parent.decision = (
                 Decision.APPROVE
                 if not parent.parts.filter(decision=Decision.REFUSE).exists()

@@ -110,6 +110,9 @@ class Application(models.Model):
     overdue_at = models.DateTimeField(null=True, blank=True, editable=False)
     paused_at = models.DateTimeField("补正计时暂停于", null=True, blank=True)
     extended = models.BooleanField("已延期", default=False)
+    # Set at the decision, for the figures: working days used, and the limit promised.
+    days_used = models.FloatField("实际用时（工作日）", null=True, blank=True)
+    promised_days = models.PositiveSmallIntegerField("承诺时限（工作日）", null=True, blank=True)
     corrections = models.PositiveSmallIntegerField("补正次数", default=0)
     # 容缺: the materials still owed, by when, and whether the reminder went out.
     supplement_due_at = models.DateTimeField("容缺补齐期限", null=True, blank=True)

@@ -314,3 +314,90 @@ def application_result(request, pk: int):
         raise Http404("没有电子结果")
     audit("application_result_viewed", actor=request.user, obj=application, request=request)
     return FileResponse(application.result_file.open("rb"), content_type="application/pdf")
+
+
+FIGURES = (Role.SUPERVISOR, Role.COUNTY_LEADER, Role.ADMIN)
+
+
+def _period(request):
+    from mashang.stats.metrics import local_midnight
+
+    try:
+        since = local_midnight(request.GET["from"]) if request.GET.get("from") else None
+        until = local_midnight(request.GET["to"]) if request.GET.get("to") else None
+    except ValueError:
+        since = until = None
+    return since, until
+
+
+@staff_view(*FIGURES)
+def application_figures(request):
+    from .metrics import METRICS, figures
+
+    since, until = _period(request)
+    data = figures(since, until)
+    return render(
+        request,
+        "applications/figures.html",
+        {
+            "nav": nav_for(request.user),
+            "data": data,
+            "metrics": [(m, data["headline"][m.key]) for m in METRICS],
+            "params": request.GET,
+        },
+    )
+
+
+@staff_view(*STAFF)
+def application_export(request):
+    """The list the user sees, as Excel; text typed by people is never a formula."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from mashang.documents.sheets import text_cell
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "办件"
+    headers = [
+        "申请编号",
+        "事项",
+        "审查单位",
+        "渠道",
+        "状态",
+        "申请人",
+        "提交时间",
+        "受理时间",
+        "决定时间",
+    ]
+    for col, title in enumerate(headers, 1):
+        text_cell(ws, 1, col, title)
+    qs = applications_for(request.user).select_related("unit").order_by("-received_at")[:10000]
+    audit("applications_exported", actor=request.user, request=request)
+
+    def when(dt):
+        return f"{timezone.localtime(dt):%Y-%m-%d %H:%M}" if dt else ""
+
+    for row, a in enumerate(qs, 2):
+        values = [
+            a.number,
+            a.title,
+            a.unit.name,
+            a.get_channel_display(),
+            a.get_status_display(),
+            a.applicant_label,
+            when(a.received_at),
+            when(a.accepted_at),
+            when(a.decided_at),
+        ]
+        for col, value in enumerate(values, 1):
+            text_cell(ws, row, col, value)
+    out = BytesIO()
+    wb.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="applications.xlsx"'
+    return response

@@ -12,6 +12,8 @@ urlpatterns = [
     path("my/<str:number>/result", views.my_result, name="my_result"),
     path("staff/applications/", staff.application_list, name="application_list"),
     path("staff/applications/new/", staff.window_new, name="window_new"),
+    path("staff/applications/figures/", staff.application_figures, name="application_figures"),
+    path("staff/applications/export.xlsx", staff.application_export, name="application_export"),
     path("staff/applications/<int:pk>/", staff.application_detail, name="application_detail"),
     path(
         "staff/applications/<int:pk>/print/<str:kind>",

@@ -12,6 +12,7 @@ STAFF_NAV = [
     ("leader_view", "码上找我"),
     ("application_list", "办件"),
     ("window_new", "窗口收件"),
+    ("application_figures", "办件统计"),
     ("inbox", "消息"),
     ("efficiency", "效能统计"),
     ("stats_overview", "统计概览"),

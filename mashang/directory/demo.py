@@ -325,12 +325,12 @@ def _create_staff(rng: random.Random, units: dict[str, Unit]) -> None:
         handlers = 2 + (1 if name in BUSY_DEPARTMENTS else 0)
         if name == "县住房和城乡建设局":
             handlers -= 1  # the demo handler above is one of them
-        for _ in range(handlers):
-            add(next_name(), Role.HANDLER, unit)
+        for _ in range(handlers):  # unit clerks answer appeals and review applications
+            add(next_name(), (Role.HANDLER, Role.REVIEWER), unit)
     for unit in township_units:
         add(next_name(), Role.UNIT_LEADER, unit, PositionTitle.PARTY_SECRETARY)
         add(next_name(), Role.UNIT_LEADER, unit, PositionTitle.MAYOR)
-        add(next_name(), Role.HANDLER, unit)
+        add(next_name(), (Role.HANDLER, Role.REVIEWER), unit)
     # Fill up to the seed's 220 with handlers in the busiest departments.
     busy = iter(BUSY_DEPARTMENTS * 3)
     while len(staff) < 220:

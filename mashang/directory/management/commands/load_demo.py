@@ -37,6 +37,12 @@ class Command(BaseCommand):
         if load_demo_catalog():
             elapsed = time.perf_counter() - start
             self.stdout.write(f"演示事项库已载入，用时 {elapsed:.1f} 秒。")
+        # Applications need the catalogue: one more demo part, registered the same way.
+        from mashang.applications.demo import load_demo_applications
+
+        made = load_demo_applications()
+        if made:
+            self.stdout.write(f"演示办件已载入：{made} 件。")
         if options["logins"]:
             self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
             for username, label in DEMO_LOGINS:

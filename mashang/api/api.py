@@ -33,3 +33,9 @@ api = Api(
 errors.install(api)
 api.add_router("/", intake_router)
 api.add_router("/", staff_router)
+# Applications register their own routers (the API knows no application).
+from mashang.applications.api import router as applications_router  # noqa: E402
+from mashang.applications.api import staff as applications_staff_router  # noqa: E402
+
+api.add_router("/", applications_router)
+api.add_router("/", applications_staff_router)

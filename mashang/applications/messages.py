@@ -13,5 +13,5 @@ TEMPLATES = {
     "unit_application": "新办件待审查：((number))（((item))），承诺((date))前办结。",
     "application_warning": "黄色预警：办件((numbers))将到期（最早((due))），请抓紧审查。",
     "application_overdue": "红色预警：办件((numbers))已超过承诺时限（((count))件）。",
-    "application_bad_rating": "办件((number))收到差评，请在1个工作日内联系申请人。",
+    "application_bad_rating": "办件((number))收到差评，须在1个工作日内联系申请人、整改并回访。",
 }

@@ -273,6 +273,7 @@ class ServiceRating(models.Model):
     at = models.DateTimeField(default=timezone.now)
     contact_due_at = models.DateTimeField(null=True, blank=True)
     contacted_at = models.DateTimeField(null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     rectification = models.TextField(blank=True)
     called_back_at = models.DateTimeField(null=True, blank=True)
 

@@ -401,3 +401,62 @@ def application_export(request):
     )
     response["Content-Disposition"] = 'attachment; filename="applications.xlsx"'
     return response
+
+
+@staff_view(Role.WINDOW_CLERK)
+def window_rating(request):
+    """一次一评: the applicant rates this visit on the window's rating pad."""
+    from mashang.appeals.choices import Rating
+
+    if request.method == "POST":
+        number = (request.POST.get("number") or "").strip()
+        application = (
+            applications_for(request.user).filter(number=number).first() if number else None
+        )
+        try:
+            actions.rate_window(
+                clerk=request.user,
+                rating=request.POST.get("rating", ""),
+                comment=request.POST.get("comment", ""),
+                application=application,
+            )
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "感谢您的评价。")
+        return redirect("window_rating")
+    return render(
+        request,
+        "applications/window_rating.html",
+        {"nav": nav_for(request.user), "ratings": Rating.choices},
+    )
+
+
+@staff_view(Role.SUPERVISOR, Role.ADMIN)
+def bad_ratings(request):
+    """差评: contacted within 1 working day, rectified, called back (安阳 art. 52)."""
+    from mashang.appeals.choices import BAD_RATINGS
+
+    from .models import ServiceRating
+
+    if request.method == "POST":
+        row = get_object_or_404(ServiceRating, pk=request.POST.get("rating_id") or 0)
+        try:
+            actions.handle_bad_rating(
+                row, acting_user=request.user, rectification=request.POST.get("rectification", "")
+            )
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "已记录整改和回访。")
+        return redirect("bad_ratings")
+    rows = (
+        ServiceRating.objects.filter(rating__in=list(BAD_RATINGS))
+        .select_related("application", "unit", "clerk")
+        .order_by("called_back_at", "contact_due_at", "-id")[:200]
+    )
+    return render(
+        request,
+        "applications/bad_ratings.html",
+        {"nav": nav_for(request.user), "rows": rows, "now": timezone.now()},
+    )

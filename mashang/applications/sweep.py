@@ -13,7 +13,7 @@ from django.utils import timezone
 from mashang.deadlines import calendar
 from mashang.deadlines.sweep import _lockable, _when
 from mashang.notifications.models import Message
-from mashang.notifications.outbox import queue_sms, unit_message
+from mashang.notifications.outbox import queue_sms, queue_unit_message, unit_message
 
 from . import actions
 from .choices import Status
@@ -113,4 +113,30 @@ def run_application_sweep(now=None, limit: int = 2000) -> dict[str, int]:
         except TransitionError:
             continue  # supplemented or withdrawn a moment ago
         counts["lapsed"] += 1
+    counts["bad_ratings"] = _bad_ratings(now)
     return counts
+
+
+def _bad_ratings(now) -> int:
+    """A 差评 nobody contacted within 1 working day: the supervision office is told, once."""
+    from mashang.directory.choices import UnitKind
+    from mashang.directory.models import Unit
+
+    from .models import ServiceRating
+
+    supervision = Unit.objects.filter(kind=UnitKind.SUPERVISION).first()
+    due = ServiceRating.objects.filter(
+        contact_due_at__lte=now, contacted_at__isnull=True, overdue_notified_at__isnull=True
+    )
+    done = 0
+    for row in due.select_related("application", "unit")[:500]:
+        with transaction.atomic():
+            if not ServiceRating.objects.filter(pk=row.pk, overdue_notified_at__isnull=True).update(
+                overdue_notified_at=now
+            ):
+                continue
+            if supervision is not None:
+                label = row.application.number if row.application else f"{row.unit.name}窗口"
+                queue_unit_message(supervision, "application_bad_rating", {"number": label})
+            done += 1
+    return done

@@ -12,6 +12,8 @@ STAFF_NAV = [
     ("leader_view", "码上找我"),
     ("application_list", "办件"),
     ("window_new", "窗口收件"),
+    ("window_rating", "窗口评价器"),
+    ("bad_ratings", "办件差评"),
     ("application_figures", "办件统计"),
     ("inbox", "消息"),
     ("efficiency", "效能统计"),

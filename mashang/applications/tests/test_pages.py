@@ -274,3 +274,24 @@ def test_the_rating_link_rates_once(client, apply, catalog, people):
     client.post(url, {"rating": "5"})
     assert reload(application).rating == "5"
     assert "感谢" in client.get(url).content.decode()
+
+
+def test_the_window_rating_pad_records_a_rating_for_the_clerk(client, people):
+    from mashang.applications.models import ServiceRating
+
+    login(client, people.window_clerk)
+    client.post(reverse("window_rating"), {"rating": "1", "comment": "态度不好"})
+    row = ServiceRating.objects.get()
+    assert row.kind == "window" and row.clerk == people.window_clerk and row.contact_due_at
+
+
+def test_supervision_records_the_callback_of_a_bad_rating(client, people):
+    from mashang.applications.models import ServiceRating
+
+    row = actions.rate_window(clerk=people.window_clerk, rating="2")
+    login(client, people.supervisor)
+    assert "没有差评" not in client.get(reverse("bad_ratings")).content.decode()
+    client.post(
+        reverse("bad_ratings"), {"rating_id": row.pk, "rectification": "已致歉并培训窗口人员"}
+    )
+    assert ServiceRating.objects.get().called_back_at is not None

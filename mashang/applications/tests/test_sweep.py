@@ -56,3 +56,15 @@ def test_a_supplemented_deferral_never_lapses(apply, catalog, people):
     actions.supplement(application, received={photo.pk}, acting_user=people.window_clerk)
     assert run_application_sweep(due)["lapsed"] == 0
     assert reload(application).status == Status.ACCEPTED
+
+
+def test_an_uncontacted_bad_rating_is_reported_to_supervision_once(people):
+    row = actions.rate_window(clerk=people.window_clerk, rating="1")
+    assert run_application_sweep(row.contact_due_at)["bad_ratings"] == 1
+    assert run_application_sweep(row.contact_due_at)["bad_ratings"] == 0
+    assert (
+        Message.objects.filter(
+            template="application_bad_rating", to_unit__kind="supervision"
+        ).count()
+        == 1
+    )

@@ -340,6 +340,7 @@ def file_application(
             bundle=bundle,
             unit=bundle.lead_unit,
             title=bundle.name,
+            level="bundle",
             submission_token=token,
             **common,
         )
@@ -352,6 +353,7 @@ def file_application(
                 version=v,
                 unit=v.item.unit,
                 title=v.name,
+                level=v.level,
                 **common,
             )
     else:
@@ -364,6 +366,7 @@ def file_application(
             version=version,
             unit=item.unit,
             title=version.name,
+            level=version.level,
             submission_token=token,
             **common,
         )

@@ -123,7 +123,7 @@ def by_unit(since=None, until=None) -> list[dict]:
 
 
 def by_dimension(field: str, since=None, until=None) -> dict:
-    """Counts received by channel, handling level (`version__level`) or item type."""
+    """Counts received by channel or handling level (single items and bundle parts)."""
     qs = _cohort(since, until).exclude(bundle__isnull=False, parent__isnull=True)
     return {
         (r[field] or "bundle"): r["n"]
@@ -182,7 +182,7 @@ def figures(since=None, until=None) -> dict:
         "headline": headline(since, until),
         "metrics": {m.key: {"label": m.label, "formula": m.formula} for m in METRICS},
         "by_channel": by_dimension("channel", since, until),
-        "by_level": by_dimension("version__level", since, until),
+        "by_level": by_dimension("level", since, until),
         "by_unit": by_unit(since, until),
         "ratings": ratings(since, until),
         "ratings_by_clerk": ratings_by_clerk(since, until),

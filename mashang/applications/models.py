@@ -58,6 +58,8 @@ class Application(models.Model):
         related_name="applications",
     )
     title = models.CharField("事项名称", max_length=100)
+    # Copied from the version when filed: figures group by it without a join.
+    level = models.CharField("办理层级", max_length=10, blank=True)
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
     status = models.CharField("状态", max_length=12, choices=Status.choices, db_index=True)
     applicant_kind = models.CharField(

@@ -80,3 +80,15 @@ def test_the_figures_page_shows_formulas(client, apply, catalog, people):
     client.login(username=people.supervisor.username, password=PASSWORD)
     page = client.get(reverse("application_figures")).content.decode()
     assert "一次办成率" in page and "未经补正即作出决定的件数" in page
+
+
+def test_benchdata_writes_applications_the_figures_can_read(catalog):
+    out = io.StringIO()
+    call_command("benchdata_applications", "--applications", "300", stdout=out)
+    from mashang.applications.models import Application
+
+    assert Application.objects.filter(parent__isnull=True).count() == 300
+    h = metrics.headline()
+    assert h["received"] == 300 and h["decided"] > 200
+    assert 0 < h["on_time_rate"] <= 100
+    assert metrics.ratings()["rated"] > 0

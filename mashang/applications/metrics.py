@@ -34,6 +34,8 @@ COUNTS = {
     "first_time": Q(status__in=DONE, corrections=0),
     "open": Q(status__in=[Status.SUBMITTED, Status.CORRECTION, Status.ACCEPTED, Status.DEFERRED]),
     "overdue_open": Q(status__in=[Status.ACCEPTED, Status.DEFERRED], overdue_at__isnull=False),
+    "rated": Q(rating__gt=""),
+    "satisfied": Q(rating__in=list(SATISFIED_RATINGS)),
 }
 
 
@@ -69,6 +71,12 @@ METRICS = [
     ),
     Metric(
         "online_rate", "网上办理率", "网上（含接口）提交的件数 ÷ 收件数", ("online", "received")
+    ),
+    Metric(
+        "satisfaction_rate",
+        "满意度（一事一评）",
+        "非常满意、满意、基本满意的办件数 ÷ 已评价的办件数",
+        ("satisfied", "rated"),
     ),
     Metric(
         "acceptance_rate", "受理率", "受理（含容缺受理）的件数 ÷ 收件数", ("accepted", "received")

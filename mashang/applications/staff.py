@@ -1,6 +1,8 @@
 """Staff pages: the window's acceptance (一窗受理), queues, one detail page whose forms post to
 `application_action`, printed documents, and materials served with an audit row."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -170,7 +172,7 @@ def window_new(request):
             "errors": errors,
             "values": values,
             "deliveries": Delivery.choices,
-            "token": values.get("token") or __import__("uuid").uuid4().hex,
+            "token": values.get("token") or uuid.uuid4().hex,
         },
     )
 
@@ -240,7 +242,10 @@ def application_action(request, pk: int, action: str):
         elif action == "decide":
             result = request.FILES.get("result_file")
             if result is not None:
-                result = clean_material(result, label="电子结果").content
+                cleaned = clean_material(result, label="电子结果")
+                if cleaned.content_type != "application/pdf":
+                    raise TransitionError("电子结果须为 PDF 文件。")
+                result = cleaned.content
             actions.decide(
                 application,
                 p.get("decision", ""),

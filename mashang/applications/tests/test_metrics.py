@@ -40,6 +40,9 @@ def test_headline_figures_follow_their_formulas(apply, catalog, people):
     assert h["on_time_rate"] == 100.0
     r = metrics.ratings()
     assert (r["rated"], r["bad"], r["satisfaction"]) == (1, 1, 0.0)
+    assert (h["rated"], h["satisfaction_rate"]) == (1, 0.0)
+    unit = next(row for row in metrics.by_unit() if row["unit"] == catalog.house.unit.name)
+    assert unit["rated"] == 1 and unit["satisfaction_rate"] == 0.0
 
 
 def test_the_figures_take_a_constant_number_of_queries(apply, catalog, people):

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "mashang.stats",
     "mashang.catalog",
     "mashang.benefits",
+    "mashang.documents",
+    "mashang.applications",
 ]
 
 MIDDLEWARE = [

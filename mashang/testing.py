@@ -70,6 +70,9 @@ def make_county() -> SimpleNamespace:
         catalog_admin=person("t_catalog_admin", Role.CATALOG_ADMIN, units.centre, "事项管理员"),
         policy_officer=person("t_policy_officer", Role.POLICY_OFFICER, units.centre, "政策专员"),
         finance_clerk=person("t_finance_clerk", Role.FINANCE_CLERK, units.centre, "财务人员"),
+        window_clerk=person("t_window_clerk", Role.WINDOW_CLERK, units.centre, "综合窗口甲"),
+        reviewer_a=person("t_reviewer_a", Role.REVIEWER, units.housing, "住建审批人"),
+        reviewer_b=person("t_reviewer_b", Role.REVIEWER, units.water, "水利审批人"),
         # One person, two roles: a water-bureau clerk who handles appeals and keeps the catalogue.
         clerk_b=Staff.objects.create_user(
             username="t_clerk_b",

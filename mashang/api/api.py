@@ -38,3 +38,9 @@ api.add_router("/", intake_router)
 api.add_router("/", staff_router)
 api.add_router("/catalog/", catalog_router)
 api.add_router("/", catalog_search_router)
+# Applications register their own routers (the API knows no application).
+from mashang.applications.api import router as applications_router  # noqa: E402
+from mashang.applications.api import staff as applications_staff_router  # noqa: E402
+
+api.add_router("/", applications_router)
+api.add_router("/", applications_staff_router)

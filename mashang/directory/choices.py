@@ -45,3 +45,6 @@ class Role(models.TextChoices):
     CATALOG_ADMIN = "catalog_admin", "事项管理员"
     POLICY_OFFICER = "policy_officer", "惠企政策专员"
     FINANCE_CLERK = "finance_clerk", "财务拨付员"
+    # Applications (办件): any comprehensive window accepts any item; units review their part.
+    WINDOW_CLERK = "window_clerk", "综合窗口人员"
+    REVIEWER = "reviewer", "审批人员"

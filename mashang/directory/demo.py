@@ -301,12 +301,14 @@ def _create_staff(rng: random.Random, units: dict[str, Unit]) -> None:
     add("dispatcher", Role.DISPATCHER, units["县诉求分拨中心"])
     add("supervisor", Role.SUPERVISOR, units["县效能督查办"])
     add("unitleader", Role.UNIT_LEADER, units["县住房和城乡建设局"], PositionTitle.BUREAU_CHIEF)
-    add("handler", Role.HANDLER, units["县住房和城乡建设局"])
+    # One person, two roles: the bureau's clerk handles appeals and reviews applications.
+    add("handler", (Role.HANDLER, Role.REVIEWER), units["县住房和城乡建设局"])
     # One-window pillar: the centre's catalogue keeper also answers appeals addressed to the centre.
     add("catalog", (Role.CATALOG_ADMIN, Role.HANDLER), units["县政务服务中心"])
     add("policy", Role.POLICY_OFFICER, units["县人力资源和社会保障局"])
     add("finance", Role.FINANCE_CLERK, units["县财政局"])
 
+    add("window", Role.WINDOW_CLERK, units["县政务服务中心"])
     add(next_name(), Role.ADMIN, units["县政务服务中心"])
     for _ in range(6):
         add(next_name(), Role.DISPATCHER, units["县诉求分拨中心"])
@@ -314,7 +316,7 @@ def _create_staff(rng: random.Random, units: dict[str, Unit]) -> None:
         add(next_name(), Role.DISCIPLINE, units["县纪委监委"])
     for _ in range(4):
         add(next_name(), Role.SUPERVISOR, units["县效能督查办"])
-    for _ in range(3):  # and the catalogue keeper above
+    for _ in range(2):  # and the catalogue keeper and the window clerk above
         add(next_name(), Role.HANDLER, units["县政务服务中心"])
     add(next_name(), Role.COUNTY_LEADER, units["县委办公室"])
     add(next_name(), Role.COUNTY_LEADER, units["县人民政府办公室"])
@@ -326,12 +328,12 @@ def _create_staff(rng: random.Random, units: dict[str, Unit]) -> None:
         handlers = 2 + (1 if name in BUSY_DEPARTMENTS else 0)
         if name == "县住房和城乡建设局":
             handlers -= 1  # the demo handler above is one of them
-        for _ in range(handlers):
-            add(next_name(), Role.HANDLER, unit)
+        for _ in range(handlers):  # unit clerks answer appeals and review applications
+            add(next_name(), (Role.HANDLER, Role.REVIEWER), unit)
     for unit in township_units:
         add(next_name(), Role.UNIT_LEADER, unit, PositionTitle.PARTY_SECRETARY)
         add(next_name(), Role.UNIT_LEADER, unit, PositionTitle.MAYOR)
-        add(next_name(), Role.HANDLER, unit)
+        add(next_name(), (Role.HANDLER, Role.REVIEWER), unit)
     # Fill up to the seed's 220 with handlers in the busiest departments.
     busy = iter(BUSY_DEPARTMENTS * 3)
     while len(staff) < 220:
@@ -358,7 +360,7 @@ def demo_counts() -> dict:
 DEMO_LOGINS = [
     ("admin", "系统管理员"),
     ("dispatcher", "分拨员"),
-    ("handler", "承办人（县住建局）"),
+    ("handler", "承办人兼审批人员（县住建局）"),
     ("unitleader", "单位负责人（县住建局局长）"),
     ("discipline", "纪检干部（县纪委监委）"),
     ("supervisor", "效能督查员"),
@@ -367,4 +369,5 @@ DEMO_LOGINS = [
     ("policy", "惠企政策专员（县人社局）"),
     ("finance", "财务拨付员（县财政局）"),
     ("policychief", "人社局局长，兼惠企政策专员（两人审批的复核人）"),
+    ("window", "综合窗口人员（县政务服务中心）"),
 ]

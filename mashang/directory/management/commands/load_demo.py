@@ -40,6 +40,12 @@ class Command(BaseCommand):
         from mashang.catalog.guide_synonyms import load_guide_synonyms
 
         load_guide_synonyms()  # everyday phrasings for the 办事指南 search (idempotent)
+        # Applications need the catalogue: one more demo part, registered the same way.
+        from mashang.applications.demo import load_demo_applications
+
+        made = load_demo_applications()
+        if made:
+            self.stdout.write(f"演示办件已载入：{made} 件。")
         if options["logins"]:
             self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
             for username, label in DEMO_LOGINS:

@@ -1,0 +1,141 @@
+"""Applications in a real browser: a citizen applies online (a 一件事 and a single item),
+gets a 补正 notice, supplements and downloads the result; a window clerk accepts with 容缺,
+prints the commitment, and the supplement deadline lapses into withdrawal."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from mashang.applications import actions
+from mashang.applications.choices import Decision, Status
+from mashang.applications.models import Application
+from mashang.applications.sweep import run_application_sweep
+from mashang.applications.tests.conftest import _media, catalog, pdf  # noqa: F401 - fixtures
+from mashang.applications.uploads import clean_material
+from mashang.catalog.models import Bundle, BundleItem
+from mashang.catalog.testing import build_item
+from mashang.notifications.models import Message
+from mashang.testing import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PHONE = "13900139000"
+
+
+def _jpeg_bytes() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (60, 40), (30, 90, 160)).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+def _sign_in_by_phone(page):
+    page.fill("#phone", PHONE)
+    page.click("button[value=send]")
+    body = Message.objects.filter(template="sms_code").latest("id").body
+    page.fill("#code", "".join(ch for ch in body if ch.isdigit())[:6])
+    page.click("button[value=verify]")
+
+
+def _fill_applicant(page):
+    page.fill("#applicant_name", "李四")
+    page.fill("#applicant_id_number", "430422199001011234")
+
+
+def test_a_citizen_applies_online_is_asked_to_correct_supplements_and_downloads_the_result(
+    live_server,
+    phone,
+    people,
+    catalog,  # noqa: F811
+):
+    newborn = Bundle.objects.create(
+        code="newborn", name="新生儿出生一件事", lead_unit=catalog.house.unit, promised_limit_days=5
+    )
+    birth = build_item(
+        people.admin, catalog.house.unit, "出生医学证明签发", materials=[catalog.id_card]
+    )
+    hukou = build_item(people.admin, catalog.water.unit, "出生登记", materials=[catalog.id_card])
+    BundleItem.objects.create(bundle=newborn, item=birth.item, order=1)
+    BundleItem.objects.create(bundle=newborn, item=hukou.item, order=2)
+
+    phone.goto(f"{live_server.url}/services/apply/bundle/newborn")
+    _sign_in_by_phone(phone)
+    assert "新生儿出生一件事" in phone.inner_text("h1")
+    _fill_applicant(phone)
+    phone.set_input_files(
+        f"#file_{catalog.id_card.pk}",
+        files=[{"name": "id.jpg", "mimeType": "image/jpeg", "buffer": _jpeg_bytes()}],
+    )
+    phone.click("button[type=submit]")
+    assert "待预审" in phone.inner_text("#my-status")
+    bundle_app = Application.objects.get(bundle=newborn, parent__isnull=True)
+    assert bundle_app.parts.count() == 2
+
+    phone.goto(f"{live_server.url}/services/apply/item/{catalog.house.code}")
+    _fill_applicant(phone)
+    phone.fill("#f_project_name", "自建住房")
+    phone.click("button[type=submit]")
+    single = Application.objects.get(item=catalog.house)
+    phone.goto(f"{live_server.url}/my/")
+    mine = phone.inner_text("#my-applications")
+    assert single.number in mine and bundle_app.number in mine
+
+    actions.request_correction(single, {}, acting_user=people.window_clerk)
+    phone.goto(f"{live_server.url}/my/{single.number}")
+    assert "待补正" in phone.inner_text("#my-status")
+    assert "一次性告知" in phone.inner_text("#timeline")
+    for m in single.materials.exclude(state__in=["received", "shared"]):
+        phone.set_input_files(
+            f"#file_{m.pk}",
+            files=[{"name": "m.jpg", "mimeType": "image/jpeg", "buffer": _jpeg_bytes()}],
+        )
+    phone.click("#supplement-form button[type=submit]")
+    assert "待预审" in phone.inner_text("#my-status")
+
+    actions.accept_application(single, acting_user=people.window_clerk)
+    actions.decide(
+        single,
+        Decision.APPROVE,
+        acting_user=people.reviewer_a,
+        result_file=clean_material(pdf()).content,
+    )
+    phone.goto(f"{live_server.url}/my/{single.number}")
+    href = phone.get_attribute("#download-result", "href")
+    result = phone.request.get(live_server.url + href)
+    assert result.status == 200 and result.body().startswith(b"%PDF")
+
+
+def test_a_window_clerk_accepts_with_deferral_prints_the_commitment_and_it_lapses(
+    live_server,
+    desktop,
+    people,
+    catalog,  # noqa: F811
+):
+    desktop.goto(f"{live_server.url}/staff/login/")
+    desktop.fill("#id_username", people.window_clerk.username)
+    desktop.fill("#id_password", PASSWORD)
+    desktop.click("button[type=submit]")
+    desktop.goto(f"{live_server.url}/staff/applications/new/")
+    desktop.fill("#catalogue-q", "施工许可")
+    desktop.click("form.filters button[type=submit]")
+    desktop.click("#item-results a")
+    desktop.fill("input[name=applicant_name]", "赵六")
+    desktop.fill("input[name=applicant_id_number]", "430422199202021234")
+    desktop.fill("input[name=applicant_phone]", "13800138000")
+    desktop.fill("input[name=f_project_name]", "农村自建房")
+    desktop.check(f"input[name=seen][value='{catalog.id_card.pk}']")
+    desktop.click("#window-form button[type=submit]")
+    assert "待预审" in desktop.inner_text("#status")
+    desktop.fill("#action-defer input[name=days]", "2")
+    desktop.check("#action-defer input[name=signed]")
+    desktop.click("#action-defer button[type=submit]")
+    assert "容缺受理" in desktop.inner_text("#status")
+    href = desktop.get_attribute("#documents a:has-text('容缺受理承诺书')", "href")
+    printed = desktop.request.get(live_server.url + href)
+    assert printed.status == 200 and printed.body().startswith(b"%PDF")
+
+    application = Application.objects.get()
+    assert run_application_sweep(application.supplement_due_at)["lapsed"] == 1
+    desktop.reload()
+    assert "已撤回" in desktop.inner_text("#status")
+    assert "视为撤回" in desktop.inner_text("#events")
+    assert Application.objects.get().status == Status.WITHDRAWN

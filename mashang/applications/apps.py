@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class ApplicationsConfig(AppConfig):
+    name = "mashang.applications"
+    verbose_name = "办件"
+
+    def ready(self):
+        # The outbox and the worker know no application: this app registers with them.
+        from mashang.core import jobs
+        from mashang.notifications.templates_default import DEFAULTS
+
+        from .messages import TEMPLATES
+        from .sweep import run_application_sweep
+
+        jobs.register("application_sweep", run_application_sweep, every=30, label="办件时限巡检")
+
+        for key, text in TEMPLATES.items():
+            DEFAULTS.setdefault(key, text)

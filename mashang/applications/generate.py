@@ -1,0 +1,205 @@
+"""A year of applications across the catalogue, for benchmarks (`manage.py benchdata
+--applications N`): realistic shares of channels, states, 补正, 即办, bundles and ratings,
+written with bulk inserts (identity fields still encrypted row by row)."""
+
+import random
+import secrets
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from django.db import transaction
+
+from mashang.catalog.choices import ItemType
+from mashang.catalog.models import Bundle, ItemVersion
+from mashang.catalog.queries import in_force
+from mashang.deadlines import calendar
+
+from .choices import Channel, Decision, Delivery, RatingKind, Status
+from .models import Application, ServiceRating
+
+CHANNELS = [(Channel.ONLINE, 0.6), (Channel.WINDOW, 0.33), (Channel.STATION, 0.07)]
+
+
+@lru_cache(maxsize=20000)
+def _due(day, days: int) -> datetime:
+    return calendar.add_working_days(
+        datetime.combine(day, datetime.min.time(), calendar.SHANGHAI), days
+    )
+
+
+def _pick(rng, pairs):
+    x, acc = rng.random(), 0.0
+    for value, share in pairs:
+        acc += share
+        if x < acc:
+            return value
+    return pairs[-1][0]
+
+
+def generate_applications(n: int, *, now: datetime, seed: int = 13, batch: int = 5000) -> int:
+    rng = random.Random(seed)
+    versions = list(ItemVersion.objects.filter(in_force()).select_related("item"))
+    if not versions:
+        raise ValueError("事项库为空：请先载入演示事项库")
+    bundles = list(Bundle.objects.filter(is_active=True).prefetch_related("members"))
+    by_item = {v.item_id: v for v in versions}
+    start = now - timedelta(days=365)
+    span = (now - start).total_seconds() - 3600
+    names = "张王李赵刘陈杨黄周吴"
+    made = 0
+    rows: list[Application] = []
+    ratings: list[tuple[int, str]] = []  # (index in rows, rating)
+
+    def flush():
+        nonlocal rows, ratings
+        with transaction.atomic():
+            saved = Application.objects.bulk_create(rows, batch_size=1000)
+            ServiceRating.objects.bulk_create(
+                [
+                    ServiceRating(
+                        kind=RatingKind.APPLICATION,
+                        application=saved[i],
+                        unit_id=saved[i].unit_id,
+                        rating=r,
+                        at=saved[i].completed_at,
+                    )
+                    for i, r in ratings
+                ],
+                batch_size=1000,
+            )
+        rows, ratings = [], []
+
+    def row(spec, received, channel, number, **extra):
+        version = spec
+        promised = version.promised_limit_days if version else extra.pop("promised", 5)
+        legal = version.legal_limit_days if version else promised * 2
+        instant = bool(version) and version.item_type == ItemType.INSTANT
+        r = rng.random()
+        if instant:
+            status = Status.COMPLETED
+        elif received > now - timedelta(days=12) and r < 0.5:
+            status = _pick(
+                rng,
+                [
+                    (Status.SUBMITTED, 0.2),
+                    (Status.CORRECTION, 0.1),
+                    (Status.ACCEPTED, 0.6),
+                    (Status.DEFERRED, 0.05),
+                    (Status.DECIDED, 0.05),
+                ],
+            )
+        else:
+            status = _pick(
+                rng,
+                [
+                    (Status.COMPLETED, 0.95),
+                    (Status.REFUSED, 0.02),
+                    (Status.WITHDRAWN, 0.02),
+                    (Status.SUSPENDED, 0.01),
+                ],
+            )
+        accepted = (
+            None
+            if status in (Status.SUBMITTED, Status.CORRECTION, Status.REFUSED)
+            else received + timedelta(minutes=rng.randint(5, 600))
+        )
+        a = Application(
+            number=number,
+            channel=channel,
+            status=status,
+            applicant_name=rng.choice(names) + "某",
+            applicant_phone=f"13{rng.randint(100000000, 999999999)}",
+            applicant_id_number=f"430422{rng.randint(1950, 2005)}0101{rng.randint(1000, 9999)}",
+            phone_index=secrets.token_hex(16),
+            received_at=received,
+            accepted_at=accepted,
+            instant=instant,
+            corrections=1 if rng.random() < 0.08 else 0,
+            delivery=Delivery.ELECTRONIC if channel == Channel.ONLINE else Delivery.PICKUP,
+            **extra,
+        )
+        if accepted:
+            a.promised_due_at = _due(accepted.date(), promised)
+            a.legal_due_at = _due(accepted.date(), legal)
+            a.promised_days = promised
+        if status in (Status.DECIDED, Status.COMPLETED) and accepted:
+            used = 0.0 if instant else max(0.2, rng.gauss(promised * 0.55, promised * 0.3 + 0.5))
+            a.days_used = round(used, 2)
+            a.decided_at = accepted + timedelta(days=used * 1.4)
+            a.decision = Decision.APPROVE if rng.random() < 0.97 else Decision.REFUSE
+            if status == Status.COMPLETED:
+                a.completed_at = a.decided_at + timedelta(hours=rng.randint(1, 48))
+        elif status in (Status.REFUSED, Status.WITHDRAWN):
+            a.completed_at = received + timedelta(days=rng.randint(0, 5))
+        elif status in (Status.ACCEPTED, Status.DEFERRED):
+            a.due_at = a.promised_due_at
+            a.warn_at = accepted + (a.promised_due_at - accepted) * 0.75
+        return a
+
+    while made < n:
+        received = start + timedelta(seconds=rng.random() * span)
+        channel = _pick(rng, CHANNELS)
+        number = f"B{made:09d}"
+        if bundles and rng.random() < 0.03:
+            bundle = rng.choice(bundles)
+            members = [by_item[m.item_id] for m in bundle.members.all() if m.item_id in by_item]
+            parent = row(
+                None,
+                received,
+                channel,
+                number,
+                promised=bundle.promised_limit_days,
+                unit_id=bundle.lead_unit_id,
+                bundle=bundle,
+                title=bundle.name,
+                level="bundle",
+            )
+            rows.append(parent)
+            made += 1
+            flush()  # parts need the parent's id
+            parts = []
+            for j, v in enumerate(members):
+                part = row(
+                    v,
+                    received,
+                    channel,
+                    f"{number}-{j}",
+                    parent=parent,
+                    bundle=bundle,
+                    item_id=v.item_id,
+                    version=v,
+                    unit_id=v.item.unit_id,
+                    title=v.name,
+                    level=v.level,
+                )
+                for f in ("status", "accepted_at", "decided_at", "completed_at", "decision"):
+                    setattr(part, f, getattr(parent, f))
+                parts.append(part)
+            rows.extend(parts)
+            continue
+        v = rng.choice(versions)
+        a = row(
+            v,
+            received,
+            channel,
+            number,
+            item_id=v.item_id,
+            version=v,
+            unit_id=v.item.unit_id,
+            title=v.name,
+            level=v.level,
+        )
+        rows.append(a)
+        if a.status == Status.COMPLETED and rng.random() < 0.6:
+            ratings.append(
+                (
+                    len(rows) - 1,
+                    _pick(rng, [("5", 0.8), ("4", 0.12), ("3", 0.05), ("2", 0.02), ("1", 0.01)]),
+                )
+            )
+        made += 1
+        if len(rows) >= batch:
+            flush()
+    if rows:
+        flush()
+    return made

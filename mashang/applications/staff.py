@@ -1,0 +1,467 @@
+"""Staff pages: the window's acceptance (一窗受理), queues, one detail page whose forms post to
+`application_action`, printed documents, and materials served with an audit row."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from mashang.catalog.models import Bundle
+from mashang.catalog.queries import current_version, published_items
+from mashang.core.access import staff_view
+from mashang.core.audit import audit
+from mashang.core.nav import nav_for
+from mashang.directory.choices import Role
+
+from . import actions, documents
+from .choices import ApplicantKind, Channel, Decision, Delivery, Status
+from .documents import KINDS
+from .models import MaterialFile
+from .queries import applications_for, get_application_for_user
+from .uploads import UploadError, clean_material
+from .workflow import TRANSITIONS, TransitionError, allowed_actions
+
+STAFF = (
+    Role.WINDOW_CLERK,
+    Role.REVIEWER,
+    Role.UNIT_LEADER,
+    Role.SUPERVISOR,
+    Role.COUNTY_LEADER,
+    Role.ADMIN,
+)
+TABS = [
+    ("prereview", "待预审/补正", {Status.SUBMITTED, Status.CORRECTION}),
+    ("review", "审查中", {Status.ACCEPTED, Status.DEFERRED, Status.SUSPENDED}),
+    ("pickup", "待送达/领取", {Status.DECIDED}),
+    ("done", "已办结", {Status.COMPLETED, Status.REFUSED, Status.WITHDRAWN}),
+]
+
+
+@staff_view(*STAFF)
+def application_list(request):
+    user = request.user
+    default = "prereview" if user.has_role(Role.WINDOW_CLERK) else "review"
+    tab = request.GET.get("tab") or default
+    statuses = dict((k, s) for k, _l, s in TABS).get(tab, TABS[0][2])
+    qs = applications_for(user).filter(status__in=statuses)
+    if user.has_role(Role.WINDOW_CLERK) and not user.has_role(Role.REVIEWER):
+        qs = qs.filter(parent__isnull=True)  # the window works on whole applications
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(number=q) | Q(title__contains=q))
+    qs = qs.select_related("unit").order_by("due_at", "received_at", "id")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "applications/staff_list.html",
+        {
+            "nav": nav_for(user),
+            "tabs": [(k, label) for k, label, _s in TABS],
+            "tab": tab,
+            "page": page,
+            "rows": page.object_list,
+            "q": q,
+            "now": timezone.now(),
+        },
+    )
+
+
+def _catalogue_search(q: str):
+    items = published_items().order_by("name")
+    bundles = Bundle.objects.filter(is_active=True).order_by("sort_order", "id")
+    if q:
+        items = items.filter(Q(name__contains=q) | Q(code=q))
+        bundles = bundles.filter(name__contains=q)
+    return list(items[:30]), list(bundles[:10])
+
+
+def _checked_files(request, keys) -> tuple[dict, dict]:
+    """{key: [CleanFile]} for every file input, or errors; nothing stored yet."""
+    files, errors = {}, {}
+    for key, label in keys:
+        cleaned = []
+        for upload in request.FILES.getlist(f"file_{key}")[:5]:
+            try:
+                cleaned.append(clean_material(upload, label=label))
+            except UploadError as exc:
+                errors[f"file_{key}"] = str(exc)
+                break
+        if cleaned:
+            files[key] = cleaned
+    return files, errors
+
+
+@staff_view(Role.WINDOW_CLERK)
+def window_new(request):
+    """一窗受理: find any item or 一件事, record the applicant, tick the checklist, scan."""
+    q = (request.GET.get("q") or "").strip()
+    item = bundle = None
+    if request.GET.get("item"):
+        item = get_object_or_404(published_items(), code=request.GET["item"])
+    elif request.GET.get("bundle"):
+        bundle = get_object_or_404(Bundle, code=request.GET["bundle"], is_active=True)
+    if item is None and bundle is None:
+        items, bundles = _catalogue_search(q)
+        return render(
+            request,
+            "applications/window_search.html",
+            {"nav": nav_for(request.user), "q": q, "items": items, "bundles": bundles},
+        )
+    entries = actions.checklist(item, bundle)
+    fields = actions.form_fields(item, bundle)
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.POST
+        files, errors = _checked_files(
+            request, [(e.material_type.pk, e.name) for e in entries if not e.shared]
+        )
+        try:
+            applicant = actions.validate_applicant(
+                name=values.get("applicant_name"),
+                phone=values.get("applicant_phone"),
+                id_number=values.get("applicant_id_number"),
+                kind=values.get("applicant_kind", ApplicantKind.PERSON),
+                firm_name=values.get("firm_name", ""),
+                firm_uscc=values.get("firm_uscc", ""),
+            )
+        except actions.FilingError as exc:
+            errors.update(exc.errors)
+        try:
+            form = actions.validate_form(
+                fields, {f.code: values.get(f"f_{f.code}") for f, _r in fields}
+            )
+        except actions.FilingError as exc:
+            errors.update(exc.errors)
+        if not errors:
+            received = {int(v) for v in values.getlist("seen") if v.isdigit()}
+            try:
+                application = actions.file_application(
+                    applicant=applicant,
+                    channel=Channel.STATION if values.get("station") else Channel.WINDOW,
+                    item=item,
+                    bundle=bundle,
+                    form=form,
+                    files=files,
+                    received=received,
+                    delivery=values.get("delivery", Delivery.PICKUP),
+                    post_address=values.get("post_address", ""),
+                    acting_user=request.user,
+                    token=values.get("token") or None,
+                )
+            except actions.FilingError as exc:
+                errors.update(exc.errors)
+            else:
+                messages.success(request, f"已收件 {application.number}，请在下方作出受理决定。")
+                return redirect("application_detail", application.pk)
+    version = current_version(item) if item else None
+    return render(
+        request,
+        "applications/window_form.html",
+        {
+            "nav": nav_for(request.user),
+            "item": item,
+            "bundle": bundle,
+            "version": version,
+            "entries": entries,
+            "fields": fields,
+            "errors": errors,
+            "values": values,
+            "deliveries": Delivery.choices,
+            "token": values.get("token") or uuid.uuid4().hex,
+        },
+    )
+
+
+@staff_view(*STAFF)
+def application_detail(request, pk: int):
+    application = get_application_for_user(request.user, pk, request=request)
+    materials_of = application.parent if application.parent_id else application
+    return render(
+        request,
+        "applications/staff_detail.html",
+        {
+            "nav": nav_for(request.user),
+            "a": application,
+            "materials": materials_of.materials.prefetch_related("files"),
+            "parts": application.parts.select_related("unit") if application.is_bundle else [],
+            "events": application.events.select_related("actor"),
+            "actions": allowed_actions(application, request.user),
+            "labels": {k: t.label for k, t in TRANSITIONS.items()},
+            "documents": [(k, KINDS[k][0]) for k in documents.available(application)],
+            "form": application.form_data,
+            "decisions": Decision.choices,
+            "now": timezone.now(),
+        },
+    )
+
+
+@staff_view(*STAFF)
+@require_POST
+def application_action(request, pk: int, action: str):
+    application = get_application_for_user(request.user, pk, request=request)
+    if action not in TRANSITIONS:
+        raise Http404("没有这个操作")
+    p, user = request.POST, request.user
+    try:
+        if action == "accept":
+            actions.accept_application(application, acting_user=user)
+        elif action == "instant":
+            actions.finish_instantly(application, acting_user=user, result_text=p.get("result", ""))
+        elif action == "defer":
+            days = int(p.get("days") or 0) if (p.get("days") or "0").isdigit() else 0
+            actions.accept_with_deferral(
+                application, acting_user=user, days=days, commitment_signed=bool(p.get("signed"))
+            )
+        elif action == "correction":
+            problems = {
+                k.removeprefix("m_"): v
+                for k, v in p.items()
+                if k.startswith("m_") and k.removeprefix("m_").isdigit() and p.get(f"pick_{k[2:]}")
+            }
+            actions.request_correction(
+                application, problems, acting_user=user, note=p.get("note", "")
+            )
+        elif action == "supplement":
+            holder = application.parent or application
+            files, errors = _checked_files(
+                request, [(m.pk, m.name) for m in holder.materials.all()]
+            )
+            if errors:
+                raise TransitionError("；".join(errors.values()))
+            received = {int(v) for v in p.getlist("seen") if v.isdigit()}
+            actions.supplement(application, files, received=received, acting_user=user)
+        elif action == "refuse":
+            actions.refuse_acceptance(
+                application, p.get("reason", ""), p.get("basis", ""), acting_user=user
+            )
+        elif action == "decide":
+            result = request.FILES.get("result_file")
+            if result is not None:
+                cleaned = clean_material(result, label="电子结果")
+                if cleaned.content_type != "application/pdf":
+                    raise TransitionError("电子结果须为 PDF 文件。")
+                result = cleaned.content
+            actions.decide(
+                application,
+                p.get("decision", ""),
+                p.get("reason", ""),
+                acting_user=user,
+                result_text=p.get("result", ""),
+                result_file=result,
+            )
+        elif action == "deliver":
+            actions.deliver(application, acting_user=user, note=p.get("note", ""))
+        elif action == "withdraw":
+            actions.withdraw(application, p.get("reason", "申请人到窗口撤回"), acting_user=user)
+        elif action == "suspend":
+            actions.suspend(application, p.get("reason", ""), acting_user=user)
+        elif action == "resume":
+            actions.resume(application, acting_user=user)
+        elif action == "extend":
+            days = int(p["days"]) if (p.get("days") or "").isdigit() else 0
+            actions.extend(application, days, p.get("reason", ""), acting_user=user)
+        elif action == "note":
+            actions.add_note(application, p.get("text", ""), acting_user=user)
+        else:
+            raise TransitionError("请从办件页面操作。")
+    except (TransitionError, UploadError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"已{TRANSITIONS[action].label}。")
+    return redirect("application_detail", application.pk)
+
+
+@staff_view(*STAFF)
+def application_print(request, pk: int, kind: str):
+    application = get_application_for_user(request.user, pk, request=request)
+    if kind not in documents.available(application):
+        raise Http404("此办件尚无这份文书")
+    document, issued = documents.build(application, kind)
+    body = documents.pdf.render(document)
+    audit(
+        "application_printed",
+        actor=request.user,
+        obj=application,
+        request=request,
+        detail=issued.number,
+    )
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{application.number}-{kind}.pdf"'
+    return response
+
+
+@staff_view(*STAFF)
+def application_file(request, pk: int, file_id: int):
+    application = get_application_for_user(request.user, pk, request=request)
+    holder = application.parent or application
+    f = MaterialFile.objects.filter(pk=file_id, material__application=holder).first()
+    if f is None:
+        raise Http404("没有这个文件")
+    audit(
+        "application_file_viewed",
+        actor=request.user,
+        obj=application,
+        request=request,
+        detail=str(f.pk),
+    )
+    return FileResponse(f.file.open("rb"), content_type=f.content_type)
+
+
+@staff_view(*STAFF)
+def application_result(request, pk: int):
+    application = get_application_for_user(request.user, pk, request=request)
+    if not application.result_file:
+        raise Http404("没有电子结果")
+    audit("application_result_viewed", actor=request.user, obj=application, request=request)
+    return FileResponse(application.result_file.open("rb"), content_type="application/pdf")
+
+
+FIGURES = (Role.SUPERVISOR, Role.COUNTY_LEADER, Role.ADMIN)
+
+
+def _period(request):
+    from mashang.stats.metrics import local_midnight
+
+    try:
+        since = local_midnight(request.GET["from"]) if request.GET.get("from") else None
+        until = local_midnight(request.GET["to"]) if request.GET.get("to") else None
+    except ValueError:
+        since = until = None
+    return since, until
+
+
+@staff_view(*FIGURES)
+def application_figures(request):
+    from .metrics import METRICS, figures
+
+    since, until = _period(request)
+    data = figures(since, until)
+    return render(
+        request,
+        "applications/figures.html",
+        {
+            "nav": nav_for(request.user),
+            "data": data,
+            "metrics": [(m, data["headline"][m.key]) for m in METRICS],
+            "params": request.GET,
+        },
+    )
+
+
+@staff_view(*STAFF)
+def application_export(request):
+    """The list the user sees, as Excel; text typed by people is never a formula."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from mashang.documents.sheets import text_cell
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "办件"
+    headers = [
+        "申请编号",
+        "事项",
+        "审查单位",
+        "渠道",
+        "状态",
+        "申请人",
+        "提交时间",
+        "受理时间",
+        "决定时间",
+    ]
+    for col, title in enumerate(headers, 1):
+        text_cell(ws, 1, col, title)
+    qs = applications_for(request.user).select_related("unit").order_by("-received_at")[:10000]
+    audit("applications_exported", actor=request.user, request=request)
+
+    def when(dt):
+        return f"{timezone.localtime(dt):%Y-%m-%d %H:%M}" if dt else ""
+
+    for row, a in enumerate(qs, 2):
+        values = [
+            a.number,
+            a.title,
+            a.unit.name,
+            a.get_channel_display(),
+            a.get_status_display(),
+            a.applicant_label,
+            when(a.received_at),
+            when(a.accepted_at),
+            when(a.decided_at),
+        ]
+        for col, value in enumerate(values, 1):
+            text_cell(ws, row, col, value)
+    out = BytesIO()
+    wb.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="applications.xlsx"'
+    return response
+
+
+@staff_view(Role.WINDOW_CLERK)
+def window_rating(request):
+    """一次一评: the applicant rates this visit on the window's rating pad."""
+    from mashang.appeals.choices import Rating
+
+    if request.method == "POST":
+        number = (request.POST.get("number") or "").strip()
+        application = (
+            applications_for(request.user).filter(number=number).first() if number else None
+        )
+        try:
+            actions.rate_window(
+                clerk=request.user,
+                rating=request.POST.get("rating", ""),
+                comment=request.POST.get("comment", ""),
+                application=application,
+            )
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "感谢您的评价。")
+        return redirect("window_rating")
+    return render(
+        request,
+        "applications/window_rating.html",
+        {"nav": nav_for(request.user), "ratings": Rating.choices},
+    )
+
+
+@staff_view(Role.SUPERVISOR, Role.ADMIN)
+def bad_ratings(request):
+    """差评: contacted within 1 working day, rectified, called back (安阳 art. 52)."""
+    from mashang.appeals.choices import BAD_RATINGS
+
+    from .models import ServiceRating
+
+    if request.method == "POST":
+        row = get_object_or_404(ServiceRating, pk=request.POST.get("rating_id") or 0)
+        try:
+            actions.handle_bad_rating(
+                row, acting_user=request.user, rectification=request.POST.get("rectification", "")
+            )
+        except TransitionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, "已记录整改和回访。")
+        return redirect("bad_ratings")
+    rows = (
+        ServiceRating.objects.filter(rating__in=list(BAD_RATINGS))
+        .select_related("application", "unit", "clerk")
+        .order_by("called_back_at", "contact_due_at", "-id")[:200]
+    )
+    return render(
+        request,
+        "applications/bad_ratings.html",
+        {"nav": nav_for(request.user), "rows": rows, "now": timezone.now()},
+    )

@@ -1,0 +1,292 @@
+"""Citizens' pages: applying online (一网通办) and following applications under /my/.
+
+The applicant proves their phone once with an SMS code (the appeals' codes and limits); the
+session then holds the phone's blind index and the phone itself encrypted, nothing in clear.
+"""
+
+import uuid
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from mashang.appeals import intake
+from mashang.appeals.choices import Rating
+from mashang.catalog.models import Bundle
+from mashang.catalog.queries import current_version, published_items
+from mashang.core.access import public_view
+from mashang.core.audit import audit, client_ip
+from mashang.core.crypto import blind_index, decrypt, encrypt
+from mashang.core.ratelimit import RateLimited
+
+from . import actions
+from .choices import ApplicantKind, Channel, Delivery, MaterialState, Status
+from .models import Application, MaterialFile
+from .queries import (
+    SESSION_PHONE,
+    applications_for_phone,
+    get_application_for_applicant,
+    public_timeline,
+)
+from .uploads import UploadError, clean_material
+from .workflow import TransitionError
+
+PURPOSE = "apply"
+SESSION_PHONE_SEALED = "my_phone_sealed"
+
+
+def _errors(errors: dict) -> list:
+    return list(errors.items())
+
+
+def _verified_phone(session) -> str | None:
+    sealed = session.get(SESSION_PHONE_SEALED)
+    return decrypt(sealed) if sealed and session.get(SESSION_PHONE) else None
+
+
+@public_view
+def my_login(request):
+    """Phone + SMS code: the same codes, limits and answers whether or not the phone is known."""
+    next_url = request.GET.get("next") or request.POST.get("next") or reverse("my_list")
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = reverse("my_list")
+    errors, values, sent, demo_code = {}, {"phone": ""}, False, None
+    if request.method == "POST":
+        values["phone"] = phone = intake.normalise_phone(request.POST.get("phone", ""))
+        problem = intake.phone_error(phone)
+        if problem:
+            errors["phone"] = problem
+        elif request.POST.get("action") == "send":
+            try:
+                code = intake._new_code(
+                    PURPOSE,
+                    blind_index(phone),
+                    phone,
+                    ip=client_ip(request) or "unknown",
+                    resend=True,
+                )
+                sent = True
+                from django.conf import settings
+
+                demo_code = code if settings.DEMO_MODE else None
+            except RateLimited as exc:
+                errors["phone"] = exc.message
+        else:
+            sent = True
+            try:
+                intake.check_code(PURPOSE, blind_index(phone), request.POST.get("code", ""))
+            except intake.CodeError as exc:
+                errors.update(exc.errors)
+            else:
+                request.session.cycle_key()
+                request.session[SESSION_PHONE] = blind_index(phone)
+                request.session[SESSION_PHONE_SEALED] = encrypt(phone)
+                return redirect(next_url)
+    return render(
+        request,
+        "applications/my_login.html",
+        {
+            "errors": errors,
+            "error_list": _errors(errors),
+            "values": values,
+            "sent": sent,
+            "next": next_url,
+            "demo_code": demo_code,
+        },
+    )
+
+
+def _target(kind: str, code: str):
+    if kind == "item":
+        item = get_object_or_404(published_items(), code=code)
+        version = current_version(item)
+        if not version.online:
+            raise Http404("此事项不能网上办理")
+        return item, None
+    if kind == "bundle":
+        return None, get_object_or_404(Bundle, code=code, is_active=True, online=True)
+    raise Http404("没有这个事项")
+
+
+@public_view
+def apply(request, kind: str, code: str):
+    """The form from the item's (or the bundle's merged) field dictionary, and the checklist."""
+    item, bundle = _target(kind, code)
+    phone = _verified_phone(request.session)
+    if phone is None:
+        return redirect(f"{reverse('my_login')}?next={request.path}")
+    entries = actions.checklist(item, bundle)
+    fields = actions.form_fields(item, bundle)
+    errors, values = {}, {}
+    if request.method == "POST":
+        values = request.POST
+        files, errors = {}, {}
+        for e in entries:
+            if e.shared:
+                continue
+            for upload in request.FILES.getlist(f"file_{e.material_type.pk}")[:5]:
+                try:
+                    files.setdefault(e.material_type.pk, []).append(
+                        clean_material(upload, label=e.name)
+                    )
+                except UploadError as exc:
+                    errors[f"file_{e.material_type.pk}"] = str(exc)
+                    break
+        try:
+            applicant = actions.validate_applicant(
+                name=values.get("applicant_name"),
+                phone=phone,
+                id_number=values.get("applicant_id_number"),
+                kind=values.get("applicant_kind", ApplicantKind.PERSON),
+                firm_name=values.get("firm_name", ""),
+                firm_uscc=values.get("firm_uscc", ""),
+            )
+        except actions.FilingError as exc:
+            errors.update(exc.errors)
+        try:
+            form = actions.validate_form(
+                fields, {f.code: values.get(f"f_{f.code}") for f, _r in fields}
+            )
+        except actions.FilingError as exc:
+            errors.update(exc.errors)
+        if not errors:
+            try:
+                application = actions.file_application(
+                    applicant=applicant,
+                    channel=Channel.ONLINE,
+                    item=item,
+                    bundle=bundle,
+                    form=form,
+                    files=files,
+                    delivery=values.get("delivery", Delivery.ELECTRONIC),
+                    post_address=values.get("post_address", ""),
+                    token=values.get("token") or None,
+                )
+            except actions.FilingError as exc:
+                errors.update(exc.errors)
+            else:
+                return redirect("my_detail", application.number)
+    return render(
+        request,
+        "applications/apply.html",
+        {
+            "item": item,
+            "bundle": bundle,
+            "title": bundle.name if bundle else item.name,
+            "entries": entries,
+            "fields": fields,
+            "errors": errors,
+            "error_list": _errors(errors),
+            "values": values,
+            "deliveries": Delivery.choices,
+            "masked_phone": phone[:3] + "****" + phone[-4:],
+            "token": values.get("token") or uuid.uuid4().hex,
+        },
+    )
+
+
+@public_view
+def my_list(request):
+    phone_index = request.session.get(SESSION_PHONE)
+    if not phone_index:
+        return redirect("my_login")
+    return render(
+        request, "applications/my_list.html", {"applications": applications_for_phone(phone_index)}
+    )
+
+
+@public_view
+def my_detail(request, number: str):
+    application = get_application_for_applicant(request.session, number)
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "withdraw":
+                actions.withdraw(application, "申请人网上撤回", as_applicant=True)
+            elif request.POST.get("action") == "supplement":
+                holder_ids = [application.pk, *application.parts.values_list("pk", flat=True)]
+                target = (
+                    Application.objects.filter(
+                        pk__in=holder_ids, status__in=[Status.CORRECTION, Status.DEFERRED]
+                    )
+                    .order_by("id")
+                    .first()
+                )
+                if target is None:
+                    raise TransitionError("现在不需要补充材料。")
+                files = {}
+                for m in application.materials.all():
+                    for upload in request.FILES.getlist(f"file_{m.pk}")[:5]:
+                        files.setdefault(m.pk, []).append(clean_material(upload, label=m.name))
+                actions.supplement(target, files, as_applicant=True)
+        except (TransitionError, UploadError) as exc:
+            error = str(exc)
+        else:
+            return redirect("my_detail", application.number)
+    return render(
+        request,
+        "applications/my_detail.html",
+        {
+            "a": application,
+            "timeline": public_timeline(application),
+            "materials": application.materials.prefetch_related("files"),
+            "open_states": [MaterialState.MISSING, MaterialState.WRONG, MaterialState.DEFERRED],
+            "needs_supplement": application.status in (Status.CORRECTION, Status.DEFERRED)
+            or application.parts.filter(status=Status.CORRECTION).exists(),
+            "may_withdraw": application.status
+            in (
+                Status.SUBMITTED,
+                Status.CORRECTION,
+                Status.ACCEPTED,
+                Status.DEFERRED,
+                Status.SUSPENDED,
+            ),
+            "error": error,
+        },
+    )
+
+
+@public_view
+def my_file(request, number: str, file_id: int):
+    application = get_application_for_applicant(request.session, number)
+    f = MaterialFile.objects.filter(pk=file_id, material__application=application).first()
+    if f is None:
+        raise Http404("没有这个文件")
+    audit("application_file_viewed", obj=application, request=request, detail=f"applicant {f.pk}")
+    return FileResponse(f.file.open("rb"), content_type=f.content_type)
+
+
+@public_view
+def my_result(request, number: str):
+    application = get_application_for_applicant(request.session, number)
+    holder = (
+        application
+        if application.result_file
+        else application.parts.exclude(result_file="").first()
+    )
+    if holder is None or application.status not in (Status.DECIDED, Status.COMPLETED):
+        raise Http404("还没有电子结果")
+    audit("application_result_viewed", obj=application, request=request, detail="applicant")
+    return FileResponse(holder.result_file.open("rb"), content_type="application/pdf")
+
+
+@public_view
+def my_rate(request, token: str):
+    application = Application.objects.filter(rating_token=token).first() if token else None
+    if application is None:
+        raise Http404("评价链接无效")
+    error, done = "", application.ratings.filter(kind="application").exists()
+    if request.method == "POST" and not done:
+        try:
+            actions.rate_application(
+                token, request.POST.get("rating", ""), request.POST.get("comment", "")
+            )
+            done = True
+        except TransitionError as exc:
+            error = str(exc)
+    return render(
+        request,
+        "applications/my_rate.html",
+        {"a": application, "ratings": Rating.choices, "error": error, "done": done},
+    )

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "mashang.catalog",
     "mashang.documents",
     "mashang.applications",
+    "mashang.hall",
 ]
 
 MIDDLEWARE = [

@@ -30,6 +30,7 @@ urlpatterns = [
     path("staff/efficiency/", deadline_views.efficiency_page, name="efficiency"),
     path("", include("mashang.appeals.urls")),
     path("", include("mashang.applications.urls")),
+    path("", include("mashang.hall.urls")),
     path("api/v1/", api.urls),
     path("open311/v2/", include("mashang.api.open311_urls")),
     path("admin/", admin.site.urls),

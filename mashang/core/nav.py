@@ -13,6 +13,7 @@ STAFF_NAV = [
     ("application_list", "办件"),
     ("window_new", "窗口收件"),
     ("application_figures", "办件统计"),
+    ("hall_workbench", "叫号"),
     ("inbox", "消息"),
     ("efficiency", "效能统计"),
     ("stats_overview", "统计概览"),

@@ -7,6 +7,7 @@ from django.db import close_old_connections
 from mashang.appeals.intake import purge_stale_drafts
 from mashang.applications.sweep import run_application_sweep
 from mashang.deadlines.sweep import run_sweep
+from mashang.hall.sweep import run_hall_sweep
 from mashang.notifications.outbox import send_due_messages
 from mashang.stats.facts import refresh as refresh_facts
 
@@ -38,6 +39,7 @@ class Command(BaseCommand):
             if time.monotonic() - last_sweep > SWEEP_EVERY or options["once"]:
                 swept = run_sweep()
                 swept.update({f"办件{k}": v for k, v in run_application_sweep().items()})
+                swept.update({f"大厅{k}": v for k, v in run_hall_sweep().items()})
                 refresh_facts()
                 last_sweep = time.monotonic()
                 if any(swept.values()):

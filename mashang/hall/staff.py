@@ -11,7 +11,7 @@ from mashang.directory.choices import Role
 
 from . import actions
 from .choices import TicketStatus
-from .models import Hall, Ticket, Window, Zone
+from .models import Hall, Ticket, Window, WindowSession, Zone
 from .workflow import MOVES, TicketError, allowed
 
 CLERKS = (Role.WINDOW_CLERK, Role.PROXY_CLERK)
@@ -37,8 +37,8 @@ def workbench(request):
         halls = Hall.objects.filter(is_active=True).order_by("id")
         hall = halls.filter(code=request.GET.get("hall")).first() or halls.first()
         busy = set(
-            Window.objects.filter(hall=hall, sessions__ended_at__isnull=True).values_list(
-                "pk", flat=True
+            WindowSession.objects.filter(window__hall=hall, ended_at__isnull=True).values_list(
+                "window_id", flat=True
             )
         )
         context.update(

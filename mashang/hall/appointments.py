@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 import chinese_calendar
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -67,8 +67,13 @@ def generate_slots(zone: Zone, start: date, days: int) -> int:
     templates = list(SlotTemplate.objects.filter(zone=zone))
     closed = set(
         Closure.objects.filter(hall=zone.hall_id, day__gte=start, day__lt=start + timedelta(days))
-        .filter(models_q_zone(zone))
+        .filter(Q(zone__isnull=True) | Q(zone=zone))
         .values_list("day", flat=True)
+    )
+    have = set(
+        Slot.objects.filter(zone=zone, day__gte=start, day__lt=start + timedelta(days)).values_list(
+            "day", "start"
+        )
     )
     rows = []
     for offset in range(days):
@@ -79,6 +84,8 @@ def generate_slots(zone: Zone, start: date, days: int) -> int:
         on_workday = calendar.is_workday(day)
         for t in templates:
             if t.weekday != weekday or (not on_workday and not t.after_hours):
+                continue
+            if (day, t.start) in have:
                 continue
             rows.append(
                 Slot(
@@ -91,12 +98,6 @@ def generate_slots(zone: Zone, start: date, days: int) -> int:
                 )
             )
     return len(Slot.objects.bulk_create(rows, ignore_conflicts=True))
-
-
-def models_q_zone(zone):
-    from django.db.models import Q
-
-    return Q(zone__isnull=True) | Q(zone=zone)
 
 
 def open_slots(zone: Zone, *, now=None):
@@ -138,7 +139,9 @@ def _check_phone(phone_key: str, now) -> None:
             f"您{within}天内已有{len(misses)}次预约未到，{until:%m月%d日}前暂不能预约，可直接到大厅取号。"
         )
     active = Appointment.objects.filter(
-        phone_index=phone_key, status=AppointmentStatus.BOOKED, slot__day__gte=now.date()
+        phone_index=phone_key,
+        status=AppointmentStatus.BOOKED,
+        slot__day__gte=now.astimezone(SHANGHAI).date(),
     ).count()
     if active >= MAX_ACTIVE_PER_PHONE:
         raise TicketError(

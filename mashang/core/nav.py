@@ -14,6 +14,7 @@ STAFF_NAV = [
     ("window_new", "窗口收件"),
     ("application_figures", "办件统计"),
     ("hall_workbench", "叫号"),
+    ("hall_proxy_list", "帮代办"),
     ("inbox", "消息"),
     ("efficiency", "效能统计"),
     ("stats_overview", "统计概览"),

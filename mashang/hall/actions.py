@@ -103,6 +103,31 @@ def hall_open(hall: Hall, now: datetime) -> bool:
     return any(h.opens <= local.time() < h.closes for h in hours)
 
 
+WEEKDAYS = "一二三四五六日"
+
+
+def schedule(hall: Hall) -> list[str]:
+    """The hall's hours as lines people read: 周一 08:30–12:00、12:00–14:30（延时办）…"""
+    by_day: dict[int, list[str]] = {}
+    for h in hall.hours.order_by("weekday", "opens"):
+        text = f"{h.opens:%H:%M}–{h.closes:%H:%M}" + ("（延时办）" if h.after_hours else "")
+        by_day.setdefault(h.weekday, []).append(text)
+    lines, days = [], sorted(by_day)
+    i = 0
+    while i < len(days):
+        j = i
+        while (
+            j + 1 < len(days)
+            and days[j + 1] == days[j] + 1
+            and by_day[days[j + 1]] == by_day[days[i]]
+        ):
+            j += 1
+        span = f"周{WEEKDAYS[days[i]]}" + (f"至周{WEEKDAYS[days[j]]}" if j > i else "")
+        lines.append(f"{span} " + "、".join(by_day[days[i]]))
+        i = j + 1
+    return lines
+
+
 @transaction.atomic
 def take_ticket(
     zone: Zone, *, source: str = TicketSource.KIOSK, lane: str = "", phone: str = "", now=None

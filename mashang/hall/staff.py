@@ -9,7 +9,7 @@ from mashang.core.access import staff_view
 from mashang.core.nav import nav_for
 from mashang.directory.choices import Role
 
-from . import actions
+from . import actions, proxy
 from .choices import TicketStatus
 from .models import Hall, Ticket, Window, WindowSession, Zone
 from .workflow import MOVES, TicketError, allowed
@@ -142,3 +142,125 @@ def ticket_link(request, pk: int):
     else:
         messages.success(request, f"{ticket.number}号已关联办件 {application.number}。")
     return redirect("hall_workbench")
+
+
+# --- 帮代办 -------------------------------------------------------------------------------------
+
+PROXIES = (Role.PROXY_CLERK, Role.HALL_MANAGER, Role.ADMIN)
+
+
+def _parse_date(raw):
+    from datetime import date
+
+    try:
+        return date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+
+
+@staff_view(*PROXIES)
+def proxy_list(request):
+    """帮代办: my authorisations, and a new one with its signed or photographed letter."""
+    from mashang.applications.actions import FilingError
+    from mashang.applications.uploads import UploadError, clean_material
+
+    errors, values = {}, {}
+    if request.method == "POST" and request.user.has_role(Role.PROXY_CLERK):
+        values = request.POST
+        letter = None
+        upload = request.FILES.get("letter")
+        if upload is not None:
+            try:
+                letter = clean_material(upload, label="授权委托书")
+            except UploadError as exc:
+                errors["letter"] = str(exc)
+        if not errors:
+            try:
+                auth = proxy.authorise(
+                    proxy=request.user,
+                    principal_name=values.get("principal_name", ""),
+                    principal_phone=values.get("principal_phone", ""),
+                    principal_id_number=values.get("principal_id_number", ""),
+                    scope=values.get("scope", ""),
+                    expires_on=_parse_date(values.get("expires_on")),
+                    letter=letter,
+                )
+            except FilingError as exc:
+                errors.update(exc.errors)
+            else:
+                messages.success(request, "授权已登记。")
+                return redirect("hall_proxy_detail", auth.pk)
+    rows = proxy.authorisations_for(request.user).prefetch_related("filings")[:100]
+    return render(
+        request,
+        "hall/proxy_list.html",
+        {
+            "nav": nav_for(request.user),
+            "rows": rows,
+            "errors": errors,
+            "error_list": list(errors.items()),
+            "values": values,
+            "may_create": request.user.has_role(Role.PROXY_CLERK),
+        },
+    )
+
+
+@staff_view(*PROXIES)
+def proxy_detail(request, pk: int):
+    """One authorisation: the letter, the applications filed under it, and filing another."""
+    from mashang.applications import actions as application_actions
+    from mashang.catalog.queries import published_items
+
+    auth = get_object_or_404(proxy.authorisations_for(request.user), pk=pk)
+    item = None
+    code = (request.GET.get("item") or request.POST.get("item") or "").strip()
+    if code:
+        item = published_items().filter(code=code).first()
+        if item is None:
+            messages.error(request, "没有找到这个事项编码。")
+    fields = application_actions.form_fields(item) if item else []
+    entries = application_actions.checklist(item) if item else []
+    errors = {}
+    if request.method == "POST" and item is not None:
+        try:
+            form = application_actions.validate_form(
+                fields, {f.code: request.POST.get(f"f_{f.code}") for f, _r in fields}
+            )
+            received = {int(v) for v in request.POST.getlist("seen") if v.isdigit()}
+            application = proxy.file_for(
+                auth, proxy=request.user, item=item, form=form, received=received
+            )
+        except application_actions.FilingError as exc:
+            errors.update(exc.errors)
+        except TicketError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"已代为提交 {application.number}。")
+            return redirect("hall_proxy_detail", auth.pk)
+    return render(
+        request,
+        "hall/proxy_detail.html",
+        {
+            "nav": nav_for(request.user),
+            "auth": auth,
+            "filings": auth.filings.select_related("application"),
+            "item": item,
+            "fields": [
+                (f, required, request.POST.get(f"f_{f.code}", ""), errors.get(f"f_{f.code}"))
+                for f, required in fields
+            ],
+            "entries": entries,
+            "may_file": auth.proxy_id == request.user.pk,
+        },
+    )
+
+
+@staff_view(*PROXIES)
+def proxy_letter(request, pk: int):
+    from django.http import FileResponse
+
+    from mashang.core.audit import audit
+
+    auth = get_object_or_404(proxy.authorisations_for(request.user), pk=pk)
+    audit("hall.proxy_letter", actor=request.user, obj=auth, request=request)
+    return FileResponse(auth.letter.open("rb"), filename=auth.letter.name.rsplit("/", 1)[-1])

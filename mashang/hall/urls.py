@@ -22,3 +22,8 @@ urlpatterns = [
         "staff/hall/tickets/<int:pk>/<str:action>", staff.ticket_action, name="hall_ticket_action"
     ),
 ]
+urlpatterns += [
+    path("staff/hall/proxy/", staff.proxy_list, name="hall_proxy_list"),
+    path("staff/hall/proxy/<int:pk>/", staff.proxy_detail, name="hall_proxy_detail"),
+    path("staff/hall/proxy/<int:pk>/letter", staff.proxy_letter, name="hall_proxy_letter"),
+]

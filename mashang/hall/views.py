@@ -106,7 +106,14 @@ def kiosk(request):
     return render(
         request,
         "hall/kiosk.html",
-        {"hall": hall, "zones": _zones(hall), "lanes": lanes, "error": error, "qr": qr},
+        {
+            "hall": hall,
+            "zones": _zones(hall),
+            "lanes": lanes,
+            "error": error,
+            "qr": qr,
+            "schedule": actions.schedule(hall),
+        },
     )
 
 
@@ -153,6 +160,7 @@ def take(request, code: str):
             "errors": errors,
             "error_list": list(errors.items()),
             "values": values,
+            "schedule": actions.schedule(hall),
         },
     )
 

@@ -192,3 +192,10 @@ def test_tickets_left_from_an_earlier_day_are_closed(hall):
     actions.end_of_day(now=at(2026, 11, 24, 7, 0))
     ticket.refresh_from_db()
     assert ticket.status == TicketStatus.CANCELLED
+
+
+def test_the_schedule_reads_as_people_say_it(hall):
+    assert actions.schedule(hall.hall) == [
+        "周一至周五 08:30–12:00、12:00–14:30（延时办）、14:30–17:30",
+        "周六 09:00–12:00（延时办）",
+    ]

@@ -264,3 +264,129 @@ def proxy_letter(request, pk: int):
     auth = get_object_or_404(proxy.authorisations_for(request.user), pk=pk)
     audit("hall.proxy_letter", actor=request.user, obj=auth, request=request)
     return FileResponse(auth.letter.open("rb"), filename=auth.letter.name.rsplit("/", 1)[-1])
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+FIGURES = (Role.HALL_MANAGER, Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN)
+GROUPS = [
+    ("zones", "服务区"),
+    ("windows", "窗口"),
+    ("clerks", "工作人员"),
+    ("days", "日"),
+    ("months", "月"),
+]
+COLUMNS = [
+    "tickets",
+    "served",
+    "no_shows",
+    "wait_p50",
+    "wait_p90",
+    "serve_p50",
+    "serve_p90",
+    "after_hours",
+]
+
+
+def _period(request):
+    from mashang.stats.metrics import local_midnight
+
+    try:
+        since = local_midnight(request.GET["from"]) if request.GET.get("from") else None
+        until = local_midnight(request.GET["to"]) if request.GET.get("to") else None
+    except ValueError:
+        since = until = None
+    return since, until
+
+
+@staff_view(*FIGURES)
+def figures_page(request):
+    from .metrics import METRICS, figures
+
+    since, until = _period(request)
+    data = figures(since, until)
+    labels = {m.key: m.label for m in METRICS}
+    return render(
+        request,
+        "hall/figures.html",
+        {
+            "nav": nav_for(request.user),
+            "metrics": [(m, data["headline"][m.key]) for m in METRICS],
+            "columns": [labels[c] for c in COLUMNS],
+            "groups": [
+                (label, [(g["key"], [g[c] for c in COLUMNS]) for g in data[key]])
+                for key, label in GROUPS
+            ],
+            "params": request.GET,
+        },
+    )
+
+
+@staff_view(*FIGURES)
+def figures_export(request):
+    """The figures as Excel, one sheet per breakdown; names typed by people stay text."""
+    from io import BytesIO
+
+    from django.http import HttpResponse
+    from openpyxl import Workbook
+
+    from mashang.core.audit import audit
+    from mashang.documents.sheets import text_cell
+
+    from .metrics import METRICS, figures
+
+    since, until = _period(request)
+    data = figures(since, until)
+    labels = {m.key: m.label for m in METRICS}
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "总览"
+    for row, m in enumerate(METRICS, 1):
+        text_cell(ws, row, 1, m.label)
+        text_cell(ws, row, 2, data["headline"][m.key])
+        text_cell(ws, row, 3, m.formula)
+    for key, label in GROUPS:
+        sheet = wb.create_sheet(label)
+        for col, title in enumerate([label] + [labels[c] for c in COLUMNS], 1):
+            text_cell(sheet, 1, col, title)
+        for row, g in enumerate(data[key], 2):
+            for col, value in enumerate([g["key"]] + [g[c] for c in COLUMNS], 1):
+                text_cell(sheet, row, col, value)
+    audit("hall_figures_exported", actor=request.user, request=request)
+    out = BytesIO()
+    wb.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="hall-figures.xlsx"'
+    return response
+
+
+@staff_view(*FIGURES)
+def wall(request):
+    """大厅数据大屏: today's figures of the centre in big type, refreshed every 30 seconds."""
+    from datetime import datetime, time
+
+    from mashang.deadlines.calendar import SHANGHAI
+
+    from .choices import HallKind, TicketStatus
+    from .metrics import figures
+
+    hall = Hall.objects.filter(kind=HallKind.CENTRE).first()
+    today = actions.local_day()
+    start = datetime.combine(today, time(0), SHANGHAI)
+    data = figures(start, None, hall=hall)
+    waiting = Ticket.objects.filter(hall=hall, day=today, status=TicketStatus.WAITING).count()
+    on_duty = WindowSession.objects.filter(window__hall=hall, ended_at__isnull=True).count()
+    return render(
+        request,
+        "hall/wall.html",
+        {
+            "hall": hall,
+            "h": data["headline"],
+            "zones": data["zones"],
+            "waiting": waiting,
+            "on_duty": on_duty,
+        },
+    )

@@ -27,3 +27,8 @@ urlpatterns += [
     path("staff/hall/proxy/<int:pk>/", staff.proxy_detail, name="hall_proxy_detail"),
     path("staff/hall/proxy/<int:pk>/letter", staff.proxy_letter, name="hall_proxy_letter"),
 ]
+urlpatterns += [
+    path("staff/hall/figures/", staff.figures_page, name="hall_figures"),
+    path("staff/hall/figures.xlsx", staff.figures_export, name="hall_figures_export"),
+    path("staff/hall/wall/", staff.wall, name="hall_wall"),
+]

@@ -15,6 +15,7 @@ STAFF_NAV = [
     ("application_figures", "办件统计"),
     ("hall_workbench", "叫号"),
     ("hall_proxy_list", "帮代办"),
+    ("hall_visit_list", "上门办"),
     ("hall_figures", "大厅统计"),
     ("inbox", "消息"),
     ("efficiency", "效能统计"),

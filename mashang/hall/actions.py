@@ -104,6 +104,15 @@ def hall_open(hall: Hall, now: datetime) -> bool:
 
 
 WEEKDAYS = "一二三四五六日"
+LEVELS = {"county": ["county", "township", "village"], "township": ["township", "village"]}
+
+
+def accepted_items(hall: Hall):
+    """Items a hall takes: a station those delegated to its level (a township also the
+    villages'); the county centre every item."""
+    from mashang.catalog.queries import published_items
+
+    return published_items().filter(level__in=LEVELS.get(hall.level, [hall.level]))
 
 
 def schedule(hall: Hall) -> list[str]:

@@ -387,6 +387,9 @@ class HomeVisit(models.Model):
         "状态", max_length=10, choices=VisitStatus.choices, default=VisitStatus.REQUESTED
     )
     requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     scheduled_for = models.DateTimeField("上门时间", null=True, blank=True)
     staff = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     visited_at = models.DateTimeField(null=True, blank=True)

@@ -9,7 +9,7 @@ from mashang.core.access import staff_view
 from mashang.core.nav import nav_for
 from mashang.directory.choices import Role
 
-from . import actions, proxy
+from . import actions, proxy, visits
 from .choices import TicketStatus
 from .models import Hall, Ticket, Window, WindowSession, Zone
 from .workflow import MOVES, TicketError, allowed
@@ -388,5 +388,122 @@ def wall(request):
             "zones": data["zones"],
             "waiting": waiting,
             "on_duty": on_duty,
+        },
+    )
+
+
+# --- 上门办 -------------------------------------------------------------------------------------
+
+VISITS = (Role.HALL_MANAGER, Role.PROXY_CLERK, Role.WINDOW_CLERK, Role.DISPATCHER, Role.ADMIN)
+
+
+@staff_view(*VISITS)
+def visit_list(request):
+    """上门办: requests taken at the hotline desk, the hall or a village station."""
+    from mashang.applications.actions import FilingError
+
+    from .choices import RequestChannel, VisitReason
+
+    errors, values = {}, {}
+    halls = Hall.objects.filter(is_active=True).order_by("id")
+    if request.method == "POST":
+        values = request.POST
+        hall = halls.filter(pk=values.get("hall") or 0).first() or halls.first()
+        channel = (
+            RequestChannel.HOTLINE
+            if request.user.has_role(Role.DISPATCHER)
+            else RequestChannel.STATION
+        )
+        try:
+            visit = visits.request_visit(
+                hall,
+                reason=values.get("reason", ""),
+                channel=values.get("channel") or channel,
+                name=values.get("name", ""),
+                phone=values.get("phone", ""),
+                address=values.get("address", ""),
+                what=values.get("what", ""),
+                requested_by=request.user,
+            )
+        except FilingError as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, "上门办申请已登记，等待大厅管理员安排。")
+            return redirect("hall_visit_detail", visit.pk)
+    return render(
+        request,
+        "hall/visit_list.html",
+        {
+            "nav": nav_for(request.user),
+            "rows": visits.visits_for(request.user)[:100],
+            "errors": errors,
+            "error_list": list(errors.items()),
+            "values": values,
+            "reasons": VisitReason.choices,
+            "channels": RequestChannel.choices,
+            "halls": halls[:30],
+        },
+    )
+
+
+@staff_view(*VISITS)
+def visit_detail(request, pk: int):
+    from datetime import datetime
+
+    from mashang.applications.models import Application
+    from mashang.applications.uploads import UploadError, clean_material
+    from mashang.deadlines.calendar import SHANGHAI
+    from mashang.directory.models import Staff
+
+    visit = get_object_or_404(visits.visits_for(request.user), pk=pk)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "schedule":
+                try:
+                    when = datetime.fromisoformat(request.POST.get("when", "")).replace(
+                        tzinfo=SHANGHAI
+                    )
+                except ValueError:
+                    when = None
+                staff = [
+                    Staff.objects.filter(pk=v, is_active=True).first()
+                    for v in request.POST.getlist("staff")
+                    if v.isdigit()
+                ]
+                visits.schedule(visit, when=when, staff=staff, acting_user=request.user)
+                messages.success(request, "已安排上门。")
+            else:
+                photos = [
+                    clean_material(f, label="照片") for f in request.FILES.getlist("photos")[:5]
+                ]
+                numbers = (request.POST.get("applications") or "").split()
+                found = list(Application.objects.filter(number__in=numbers))
+                visits.record(
+                    visit,
+                    acting_user=request.user,
+                    notes=request.POST.get("notes", ""),
+                    photos=photos,
+                    applications=found,
+                )
+                messages.success(request, "办理情况已登记。")
+        except (TicketError, UploadError) as exc:
+            messages.error(request, str(exc))
+        return redirect("hall_visit_detail", visit.pk)
+    candidates = []
+    if request.user.has_role(Role.HALL_MANAGER):
+        candidates = [
+            s
+            for s in Staff.objects.filter(is_active=True, unit=visit.hall.unit).order_by("id")[:200]
+            if not s.has_role(Role.DISCIPLINE)
+        ] or list(Staff.objects.filter(is_active=True, unit=request.user.unit)[:200])
+    return render(
+        request,
+        "hall/visit_detail.html",
+        {
+            "nav": nav_for(request.user),
+            "v": visit,
+            "candidates": candidates,
+            "may_schedule": request.user.has_role(Role.HALL_MANAGER),
+            "may_record": visit.staff.filter(pk=request.user.pk).exists(),
         },
     )

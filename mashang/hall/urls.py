@@ -32,3 +32,7 @@ urlpatterns += [
     path("staff/hall/figures.xlsx", staff.figures_export, name="hall_figures_export"),
     path("staff/hall/wall/", staff.wall, name="hall_wall"),
 ]
+urlpatterns += [
+    path("staff/hall/visits/", staff.visit_list, name="hall_visit_list"),
+    path("staff/hall/visits/<int:pk>/", staff.visit_detail, name="hall_visit_detail"),
+]

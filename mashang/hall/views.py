@@ -18,7 +18,7 @@ from mashang.catalog.queries import published_items
 from mashang.core.access import public_view
 
 from . import actions, appointments
-from .choices import AppointmentStatus, Lane, TicketSource, TicketStatus
+from .choices import AppointmentStatus, HallKind, Lane, TicketSource, TicketStatus
 from .models import Appointment, Call, Hall, Slot, Ticket, Zone
 from .workflow import TicketError
 
@@ -161,6 +161,11 @@ def take(request, code: str):
             "error_list": list(errors.items()),
             "values": values,
             "schedule": actions.schedule(hall),
+            "items": (
+                list(actions.accepted_items(hall).order_by("name")[:80])
+                if hall.kind != HallKind.CENTRE
+                else []
+            ),
         },
     )
 

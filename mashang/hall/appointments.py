@@ -35,7 +35,7 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 def no_show_rule() -> tuple[int, int, int]:
     """(no-shows, within days, blocked days): HALL_NO_SHOW_RULE, default 3 in 30 → 7 days."""
-    return getattr(settings, "HALL_NO_SHOW_RULE", (3, 30, 7))
+    return settings.HALL_NO_SHOW_RULE
 
 
 def _is_holiday(day: date) -> bool:

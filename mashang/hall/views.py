@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from mashang.appeals.intake import normalise_phone, phone_error
 from mashang.catalog.models import Bundle
 from mashang.catalog.queries import published_items
 from mashang.core.access import public_view
@@ -135,18 +136,21 @@ def take(request, code: str):
     if request.method == "POST":
         values = request.POST
         zone = Zone.objects.filter(hall=hall, pk=values.get("zone") or 0).first()
+        phone = normalise_phone(values.get("phone", ""))
         if zone is None:
             errors["zone"] = "请选择要办理的服务区"
-        else:
+        if phone and phone_error(phone):
+            errors["phone"] = phone_error(phone)
+        if not errors:
             try:
                 ticket = actions.take_ticket(
                     zone,
                     source=TicketSource.PHONE,
                     lane=values.get("lane", ""),
-                    phone=values.get("phone", ""),
+                    phone=phone,
                 )
             except TicketError as exc:
-                errors["phone" if "手机" in str(exc) else "zone"] = str(exc)
+                errors["zone"] = str(exc)
             else:
                 return redirect("hall_ticket", ticket.token)
     lanes = [(v, label) for v, label in Lane.choices if v != Lane.APPOINTMENT]

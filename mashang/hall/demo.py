@@ -7,6 +7,8 @@ from datetime import datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from mashang.catalog.choices import TopicKind
+from mashang.catalog.models import Topic
 from mashang.deadlines import calendar
 from mashang.deadlines.calendar import SHANGHAI
 from mashang.directory.choices import DivisionLevel, Role, UnitKind
@@ -66,6 +68,9 @@ def load_demo_hall() -> int:
     for order, (letter, name, count, unit_names) in enumerate(ZONES):
         zone = Zone.objects.create(hall=centre, letter=letter, name=name, order=order)
         zone.units.set([units[n] for n in unit_names if n in units])
+        if letter in ("A", "F"):  # life events at 综合受理, business stages at 市场准入
+            kind = TopicKind.LIFE if letter == "A" else TopicKind.BUSINESS
+            zone.topics.set(Topic.objects.filter(kind=kind))
         zones.append(zone)
         windows = []
         for _ in range(count):

@@ -81,7 +81,9 @@ def screen_calls(request):
 
 
 def _zones(hall):
-    return list(Zone.objects.filter(hall=hall).order_by("order", "letter"))
+    return list(
+        Zone.objects.filter(hall=hall).prefetch_related("topics").order_by("order", "letter")
+    )
 
 
 @public_view

@@ -91,3 +91,12 @@ def test_the_sign_on_page_marks_only_taken_windows(client, open_hall, people):
 
 def test_the_screen_has_a_portrait_variant(client, open_hall):
     assert 'class="screen portrait"' in client.get("/hall/screen/?layout=portrait").content.decode()
+
+
+def test_the_kiosk_offers_life_events_by_zone(client, open_hall):
+    from mashang.catalog.models import Topic
+
+    topic = Topic.objects.create(code="birth", name="出生", kind="life")
+    open_hall.a.topics.add(topic)
+    body = client.get("/hall/kiosk/").content.decode()
+    assert f'value="{open_hall.a.pk}">出生<small>A 综合受理区' in body

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "mashang.benefits",
     "mashang.documents",
     "mashang.applications",
+    "mashang.hall",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +172,10 @@ SESSION_COOKIE_HTTPONLY = True
 # Office hours for working-time limits; the dispatch desk may work round the clock.
 OFFICE_HOURS = parse_office_hours(envstr("OFFICE_HOURS", "08:30-12:00,14:30-17:30"))
 DESK_24H = envbool("DESK_24H", False)
+# Hall appointments: N no-shows within D days block booking for B days ("N,D,B").
+HALL_NO_SHOW_RULE = tuple(int(v) for v in envlist("HALL_NO_SHOW_RULE", ["3", "30", "7"]))
+if len(HALL_NO_SHOW_RULE) != 3:
+    raise ValueError("HALL_NO_SHOW_RULE takes three numbers, e.g. 3,30,7")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

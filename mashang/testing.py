@@ -73,6 +73,8 @@ def make_county() -> SimpleNamespace:
         window_clerk=person("t_window_clerk", Role.WINDOW_CLERK, units.centre, "综合窗口甲"),
         reviewer_a=person("t_reviewer_a", Role.REVIEWER, units.housing, "住建审批人"),
         reviewer_b=person("t_reviewer_b", Role.REVIEWER, units.water, "水利审批人"),
+        hall_manager=person("t_hall_manager", Role.HALL_MANAGER, units.centre, "大厅管理员"),
+        proxy_clerk=person("t_proxy_clerk", Role.PROXY_CLERK, units.centre, "帮代办员"),
         # One person, two roles: a water-bureau clerk who handles appeals and keeps the catalogue.
         clerk_b=Staff.objects.create_user(
             username="t_clerk_b",

@@ -39,6 +39,7 @@ urlpatterns = [
     *benefit_public,
     path("", include("mashang.appeals.urls")),
     path("", include("mashang.applications.urls")),
+    path("", include("mashang.hall.urls")),
     path("api/v1/", api.urls),
     re_path(r"^open311/+v2/+", include("mashang.api.open311_urls")),
     path("admin/", admin.site.urls),

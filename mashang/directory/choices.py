@@ -48,3 +48,6 @@ class Role(models.TextChoices):
     # Applications (办件): any comprehensive window accepts any item; units review their part.
     WINDOW_CLERK = "window_clerk", "综合窗口人员"
     REVIEWER = "reviewer", "审批人员"
+    # The hall floor: zones, windows, the queue and appointments; proxies file for citizens.
+    HALL_MANAGER = "hall_manager", "大厅管理员"
+    PROXY_CLERK = "proxy_clerk", "帮代办员"

@@ -316,8 +316,9 @@ def _create_staff(rng: random.Random, units: dict[str, Unit]) -> None:
         add(next_name(), Role.DISCIPLINE, units["县纪委监委"])
     for _ in range(4):
         add(next_name(), Role.SUPERVISOR, units["县效能督查办"])
-    for _ in range(2):  # and the catalogue keeper and the window clerk above
-        add(next_name(), Role.HANDLER, units["县政务服务中心"])
+    # The hall floor: its manager also answers appeals; the 帮代办员 also staffs a window.
+    add("hallmgr", (Role.HALL_MANAGER, Role.HANDLER), units["县政务服务中心"])
+    add("proxy", (Role.PROXY_CLERK, Role.WINDOW_CLERK), units["县政务服务中心"])
     add(next_name(), Role.COUNTY_LEADER, units["县委办公室"])
     add(next_name(), Role.COUNTY_LEADER, units["县人民政府办公室"])
 
@@ -333,7 +334,8 @@ def _create_staff(rng: random.Random, units: dict[str, Unit]) -> None:
     for unit in township_units:
         add(next_name(), Role.UNIT_LEADER, unit, PositionTitle.PARTY_SECRETARY)
         add(next_name(), Role.UNIT_LEADER, unit, PositionTitle.MAYOR)
-        add(next_name(), (Role.HANDLER, Role.REVIEWER), unit)
+        # The township clerk also files for villagers as their 代办员 (帮代办).
+        add(next_name(), (Role.HANDLER, Role.REVIEWER, Role.PROXY_CLERK), unit)
     # Fill up to the seed's 220 with handlers in the busiest departments.
     busy = iter(BUSY_DEPARTMENTS * 3)
     while len(staff) < 220:
@@ -370,4 +372,6 @@ DEMO_LOGINS = [
     ("finance", "财务拨付员（县财政局）"),
     ("policychief", "人社局局长，兼惠企政策专员（两人审批的复核人）"),
     ("window", "综合窗口人员（县政务服务中心）"),
+    ("hallmgr", "大厅管理员兼承办人（县政务服务中心）"),
+    ("proxy", "帮代办员兼综合窗口人员（县政务服务中心）"),
 ]

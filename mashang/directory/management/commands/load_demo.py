@@ -46,6 +46,12 @@ class Command(BaseCommand):
         made = load_demo_applications()
         if made:
             self.stdout.write(f"演示办件已载入：{made} 件。")
+        # The hall floor (zones, windows, stations, a month of queue history): one more part.
+        from mashang.hall.demo import load_demo_hall
+
+        halls = load_demo_hall()
+        if halls:
+            self.stdout.write(f"演示大厅与便民服务站已载入：{halls} 个。")
         if options["logins"]:
             self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
             for username, label in DEMO_LOGINS:

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class HallConfig(AppConfig):
+    name = "mashang.hall"
+    verbose_name = "服务大厅"
+
+    def ready(self):
+        # The outbox and the worker know no hall: this app registers with them.
+        from mashang.core import jobs
+        from mashang.notifications.templates_default import DEFAULTS
+
+        from .messages import TEMPLATES
+        from .sweep import run_hall_sweep
+
+        jobs.register("hall_sweep", run_hall_sweep, every=30, label="大厅提醒与爽约")
+
+        for key, text in TEMPLATES.items():
+            DEFAULTS.setdefault(key, text)

@@ -1,0 +1,19 @@
+import pytest
+from django.core.management import call_command
+
+from mashang.hall.choices import HallKind
+from mashang.hall.models import Hall, Slot, Ticket, Window, Zone
+
+
+@pytest.mark.django_db
+def test_the_demo_hall_has_the_seeds_zones_windows_and_stations(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    settings.DEMO_MODE = True  # also on the PostgreSQL run, where DATABASE_URL turns it off
+    call_command("load_demo", verbosity=0)
+    centre = Hall.objects.get(kind=HallKind.CENTRE)
+    assert Zone.objects.filter(hall=centre).count() == 9
+    assert Window.objects.filter(hall=centre).count() == 104
+    assert Hall.objects.filter(kind=HallKind.TOWNSHIP).count() == 23
+    assert Hall.objects.filter(kind=HallKind.VILLAGE).count() == 445
+    assert Slot.objects.filter(zone__hall=centre).exists()
+    assert Ticket.objects.filter(hall=centre).count() > 1000

@@ -73,3 +73,17 @@ def phone(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def wait_for(predicate, timeout: float = 5.0) -> None:
+    """Poll a Python predicate (which may call locator.evaluate) until it holds.
+
+    Playwright's wait_for_function evaluates a string with eval, which the pages' CSP refuses;
+    locator.evaluate goes through the debugger protocol and is not affected."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from e2e.conftest import wait_for
 from mashang.appeals import actions
 from mashang.appeals.models import Appeal
 from mashang.notifications.models import Message
@@ -130,7 +131,7 @@ def test_the_citizen_journey_fits_a_phone_and_a_finger(live_server, phone, poste
     phone.goto(f"{base}/track/{number}")
     assert phone.locator("#my-photos img").count() == 1
     phone.locator("#my-photos img").scroll_into_view_if_needed()
-    phone.wait_for_function("document.querySelector('#my-photos img').naturalWidth > 0")
+    wait_for(lambda: phone.locator("#my-photos img").evaluate("i => i.naturalWidth") > 0)
     assert phone.locator("#f-rating input:checked").count() == 0  # nothing pre-chosen
     check_page(phone, "6-rating")
     phone.check("#f-rating input[name=solved][value='1']")

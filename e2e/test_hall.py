@@ -3,6 +3,7 @@
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from mashang.applications.tests.conftest import catalog  # noqa: F401 - fixture
 from mashang.hall.models import Ticket
@@ -46,14 +47,11 @@ def test_phone_ticket_called_from_window_shows_on_screen_and_phone(
     called_at = time.monotonic()
     clerk.wait_for_selector("#ticket-A001")
 
-    screen.wait_for_function(
-        "document.getElementById('now-number').textContent === 'A001'", timeout=2000
-    )
+    # Locator waits, not wait_for_function: the page's CSP forbids eval of a string predicate.
+    expect(screen.locator("#now-number")).to_have_text("A001", timeout=2000)
     shown_after = time.monotonic() - called_at
     assert "请到5号窗口办理" in screen.locator("#now-window").inner_text()
-    phone.wait_for_function(
-        "document.getElementById('message').textContent.includes('请到5号窗口')", timeout=5000
-    )
+    expect(phone.locator("#message")).to_contain_text("请到5号窗口", timeout=5000)
     print(f"call to screen: {shown_after:.2f} s")
     screen_ctx.close()
     clerk.context.close()

@@ -2,6 +2,7 @@
 
 import pytest
 
+from e2e.conftest import wait_for
 from e2e.test_journeys import staff_login
 from mashang.appeals.tests.conftest import codes, file  # noqa: F401 - fixtures
 
@@ -36,6 +37,8 @@ def test_the_qr_list_shows_each_code(live_server, browser, codes):  # noqa: F811
     page = staff_login(browser, live_server, "t_dispatcher")
     page.goto(f"{live_server.url}/staff/qrcodes/")
     assert page.locator("table img").count() == 3
-    page.wait_for_function(
-        "[...document.querySelectorAll('table img')].every(i => i.complete && i.naturalWidth > 0)"
+    wait_for(
+        lambda: page.locator("table img").evaluate_all(
+            "imgs => imgs.every(i => i.complete && i.naturalWidth > 0)"
+        )
     )

@@ -193,19 +193,24 @@ def bench_latency(url, zone, windows, clerks, seconds, interval, screens) -> Non
     lock = threading.Lock()
     stop = threading.Event()
 
-    def window_loop(i):
+    def window_loop(j, threads):
+        """Windows j, j + threads, …: each calls once per `interval` (few DB connections)."""
         from mashang.hall.models import Call
 
-        time.sleep(interval * i / len(windows))  # spread the windows over the interval
+        mine = list(range(j, len(windows), threads))
+        gap = interval / len(mine)
+        stop.wait(gap * j / threads)
         while not stop.is_set():
-            t = actions.call_next(clerk=clerks[i])
-            if t is not None:
-                call_id = Call.objects.filter(ticket=t).values_list("id", flat=True).first()
-                with lock:
-                    committed[call_id] = time.time()
-                actions.act(t, "start", clerk=clerks[i])
-                actions.act(t, "finish", clerk=clerks[i])
-            stop.wait(interval)
+            for i in mine:
+                t = actions.call_next(clerk=clerks[i])
+                if t is not None:
+                    call_id = Call.objects.filter(ticket=t).values_list("id", flat=True).first()
+                    with lock:
+                        committed[call_id] = time.time()
+                    actions.act(t, "start", clerk=clerks[i])
+                    actions.act(t, "finish", clerk=clerks[i])
+                if stop.wait(gap):
+                    break
         connection.close()
 
     def screen_loop():
@@ -219,7 +224,8 @@ def bench_latency(url, zone, windows, clerks, seconds, interval, screens) -> Non
                         seen.setdefault(c["id"], now)
             stop.wait(1.0)
 
-    threads = [threading.Thread(target=window_loop, args=(i,)) for i in range(len(windows))]
+    pool = 13  # 104 windows on 13 threads: 8 windows each
+    threads = [threading.Thread(target=window_loop, args=(j, pool)) for j in range(pool)]
     threads += [threading.Thread(target=screen_loop) for _ in range(screens)]
     for t in threads:
         t.start()

@@ -36,3 +36,4 @@ urlpatterns += [
     path("staff/hall/visits/", staff.visit_list, name="hall_visit_list"),
     path("staff/hall/visits/<int:pk>/", staff.visit_detail, name="hall_visit_detail"),
 ]
+urlpatterns += [path("hall/visit/", views.visit_request, name="hall_visit_request")]

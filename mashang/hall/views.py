@@ -311,3 +311,45 @@ def appointment_page(request, token: str):
         "hall/appointment.html",
         {"a": appointment, "booked": booked, "slots": slots, "error": error},
     )
+
+
+@public_view
+def visit_request(request):
+    """上门办 from the phone: the elderly, disabled or seriously ill ask for a home visit."""
+    from mashang.applications.actions import FilingError
+
+    from . import visits
+    from .choices import RequestChannel, VisitReason
+
+    phone = _verified_phone(request)
+    if phone is None:
+        return redirect(f"{reverse('my_login')}?next={request.get_full_path()}")
+    halls = Hall.objects.filter(is_active=True).order_by("id")
+    errors, values, done = {}, {}, None
+    if request.method == "POST":
+        values = request.POST
+        hall = halls.filter(pk=values.get("hall") or 0).first() or halls.first()
+        try:
+            done = visits.request_visit(
+                hall,
+                reason=values.get("reason", ""),
+                channel=RequestChannel.PHONE,
+                name=values.get("name", ""),
+                phone=phone,
+                address=values.get("address", ""),
+                what=values.get("what", ""),
+            )
+        except FilingError as exc:
+            errors = exc.errors
+    return render(
+        request,
+        "hall/visit_request.html",
+        {
+            "halls": halls[:30],
+            "reasons": VisitReason.choices,
+            "errors": errors,
+            "error_list": list(errors.items()),
+            "values": values,
+            "done": done,
+        },
+    )

@@ -98,3 +98,34 @@ def test_the_visit_pages_follow_who_may_see(client, hall, people):
     )
     visit.refresh_from_db()
     assert visit.status == VisitStatus.SCHEDULED and visit.staff.count() == 2
+
+
+def test_a_citizen_asks_for_a_home_visit_from_the_phone(client, hall, people):
+    from mashang.hall.models import HomeVisit
+    from mashang.hall.tests.test_appointments import verify
+
+    assert client.get("/hall/visit/").status_code == 302  # the phone first
+    verify(client, "13900008888")
+    response = client.post(
+        "/hall/visit/",
+        {
+            "hall": hall.hall.pk,
+            "reason": "disabled",
+            "name": "周叔",
+            "address": "",
+            "what": "残疾人证换领",
+        },
+    )
+    assert "错误：" in response.content.decode() and not HomeVisit.objects.exists()
+    client.post(
+        "/hall/visit/",
+        {
+            "hall": hall.hall.pk,
+            "reason": "disabled",
+            "name": "周叔",
+            "address": "云集街道建设路18号",
+            "what": "残疾人证换领",
+        },
+    )
+    visit = HomeVisit.objects.get()
+    assert (visit.channel, visit.phone) == ("phone", "13900008888")

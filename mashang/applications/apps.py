@@ -15,5 +15,18 @@ class ApplicationsConfig(AppConfig):
 
         jobs.register("application_sweep", run_application_sweep, every=30, label="办件时限巡检")
 
+        from mashang.stats.sections import Section, register
+
+        from . import metrics
+
+        register(
+            Section(
+                key="applications",
+                label="办件统计",
+                url_name="application_figures",
+                figures=lambda since=None, until=None: metrics.figures(since, until),
+            )
+        )
+
         for key, text in TEMPLATES.items():
             DEFAULTS.setdefault(key, text)

@@ -18,7 +18,6 @@ from mashang.core.crypto import secret_digest
 from mashang.core.nav import nav_for
 from mashang.directory.choices import Role
 from mashang.stats import metrics as stats_metrics
-from mashang.stats.metrics import local_midnight
 
 from . import actions, metrics
 from .choices import GrantStatus, ImportKind, Target
@@ -430,17 +429,9 @@ def data(request):
 
 
 def _period(request):
-    """The statistics period: bounded dates, and the default every figure uses (截至昨日)."""
-    from mashang.stats.forms import StatsFilter
+    from mashang.stats.forms import request_period
 
-    def day(v):
-        try:
-            return local_midnight(v)
-        except (TypeError, ValueError):
-            return None
-
-    valid = StatsFilter.valid(request)
-    return stats_metrics.period(day(valid.get("from")), day(valid.get("to")))
+    return request_period(request)
 
 
 @staff_view(*FIGURE_READERS)

@@ -15,5 +15,18 @@ class HallConfig(AppConfig):
 
         jobs.register("hall_sweep", run_hall_sweep, every=30, label="大厅提醒与爽约")
 
+        from mashang.stats.sections import Section, register
+
+        from . import metrics
+
+        register(
+            Section(
+                key="hall",
+                label="大厅统计",
+                url_name="hall_figures",
+                figures=lambda since=None, until=None: metrics.figures(since, until),
+            )
+        )
+
         for key, text in TEMPLATES.items():
             DEFAULTS.setdefault(key, text)

@@ -289,14 +289,9 @@ COLUMNS = [
 
 
 def _period(request):
-    from mashang.stats.metrics import local_midnight
+    from mashang.stats.forms import request_period
 
-    try:
-        since = local_midnight(request.GET["from"]) if request.GET.get("from") else None
-        until = local_midnight(request.GET["to"]) if request.GET.get("to") else None
-    except ValueError:
-        since = until = None
-    return since, until
+    return request_period(request)
 
 
 @staff_view(*FIGURES)

@@ -31,3 +31,19 @@ StatsFilter = type(
 )
 StatsFilter.base_fields["township"].label = "乡镇"
 StatsFilter.base_fields["unit"].label = "单位"
+
+
+def request_period(request, *, tell: bool = True):
+    """(since, until) of any figures page: bounded dates, and the one default (截至昨日).
+
+    Every pillar's figures page, export and `stats --json` section goes through here, so a
+    figure reads the same everywhere and no date can overflow."""
+
+    def day(value):
+        try:
+            return metrics.local_midnight(value)
+        except (TypeError, ValueError):
+            return None
+
+    valid = StatsFilter.valid(request, tell=tell)
+    return metrics.period(day(valid.get("from")), day(valid.get("to")))

@@ -72,4 +72,4 @@ class Command(BaseCommand):
         # Other pillars' figures over the same period (division does not apply to them).
         for key, section in SECTIONS.items():
             out[key] = section.figures(since=start, until=end)
-        self.stdout.write(json.dumps(out, ensure_ascii=False, indent=2))
+        self.stdout.write(json.dumps(out, ensure_ascii=False, indent=2, default=str))

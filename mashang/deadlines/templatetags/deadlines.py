@@ -21,7 +21,10 @@ def _span(delta_seconds: float) -> str:
 
 @register.simple_tag
 def due_badge(appeal, now=None):
-    """Green / yellow / red with the time left; colour is never the only cue (适老化)."""
+    """Green / yellow / red with the time left; colour is never the only cue (适老化).
+
+    Any record with a running limit (appeals, applications) passes: due_at, warn_at, due_key,
+    paused_at, and optionally due_started_at."""
     if appeal.due_at is None:
         if appeal.paused_at:
             return format_html('<span class="due due-paused">暂停计时（等待群众）</span>')
@@ -30,7 +33,7 @@ def due_badge(appeal, now=None):
     left = (appeal.due_at - now).total_seconds()
     label = LIMIT_LABELS.get(appeal.due_key, "时限")
     when = timezone.localtime(appeal.due_at)
-    if calendar.provisional(appeal.due_started_at or now, appeal.due_at):
+    if calendar.provisional(getattr(appeal, "due_started_at", None) or now, appeal.due_at):
         # A limit into a year whose schedule is not loaded may still move.
         label = f"{label}（暂定）"
     if left < 0:

@@ -22,7 +22,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from mashang.qrcodes.posters import cjk_font
+from mashang.documents.fonts import cjk_font
 
 from .checklist import BundleGuide, Checklist
 from .models import Bundle, ItemVersion

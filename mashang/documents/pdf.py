@@ -1,7 +1,7 @@
 """The layout of every official document: A4, embedded Chinese font, title, 文号, body, seal line.
 
-The font comes from `qrcodes.posters.cjk_font` for now (one function for every PDF of the
-platform); posters and the monthly report are to move here.
+The font comes from `documents.fonts.cjk_font`, the one font function of every PDF of the
+platform (posters, the monthly report, the 办事指南 sheets use it too).
 """
 
 from dataclasses import dataclass, field
@@ -17,7 +17,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 
 def document_font() -> str:
-    from mashang.qrcodes.posters import cjk_font
+    from .fonts import cjk_font
 
     return cjk_font()[0]
 

@@ -196,7 +196,7 @@ def monthly_pdf(data: dict, out) -> None:
     from reportlab.lib.units import mm
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-    from mashang.qrcodes.posters import cjk_font
+    from mashang.documents.fonts import cjk_font
 
     font, _embedded = cjk_font()
     title = ParagraphStyle("t", fontName=font, fontSize=16, leading=22, keepWithNext=1)

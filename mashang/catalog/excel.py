@@ -18,6 +18,7 @@ from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 
+from mashang.core.spreadsheet import set_cell
 from mashang.directory.models import Unit
 
 from .choices import (
@@ -58,12 +59,8 @@ YES, NO = "是", "否"
 
 
 def safe_cell(cell, value) -> None:
-    """Write `value`; text is always stored as text, never as a formula (CSV/Excel injection)."""
-    if isinstance(value, str):
-        cell.value = value
-        cell.data_type = "s"
-    else:
-        cell.value = value
+    """Write `value`; text is always stored as text, never as a formula (core.spreadsheet)."""
+    set_cell(cell, value)
 
 
 def _yes(flag: bool) -> str:

@@ -24,3 +24,12 @@ def text_cell(ws, value: str):
 def append_row(ws, values) -> None:
     """`ws.append(values)` with every string written as text. Use it for every row."""
     ws.append([text_cell(ws, v) if isinstance(v, str) else v for v in values])
+
+
+def set_cell(cell, value) -> None:
+    """Write `value` into an existing cell: a string as a text cell, never a formula."""
+    if isinstance(value, str):
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.data_type = "s"
+    else:
+        cell.value = value

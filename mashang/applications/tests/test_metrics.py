@@ -75,7 +75,7 @@ def test_the_export_writes_typed_text_never_as_a_formula(client, catalog, people
     response = client.get(reverse("application_export"))
     ws = load_workbook(io.BytesIO(response.content)).active
     cell = ws.cell(row=2, column=6)
-    assert cell.data_type == "s" and cell.value.startswith("'=")
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
 
 
 def test_the_figures_page_shows_formulas(client, apply, catalog, people):

@@ -39,6 +39,7 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "mashang.core.views.csrf_failure"
 # Where `make run` / `manage.py serve` listen; the demo prints this address on QR codes and in
 # SMS links. Production sets SITE_URL (check --deploy requires it).
 PORT = envint("PORT", 8000)

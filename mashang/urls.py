@@ -16,6 +16,7 @@ admin.site.site_title = "码上办"
 admin.site.index_title = "系统管理"
 
 handler403 = "mashang.core.views.permission_denied"
+handler500 = "mashang.core.views.server_error"
 handler404 = "mashang.core.views.page_not_found"
 
 urlpatterns = [

@@ -193,7 +193,7 @@ def application_detail(request, pk: int):
             "actions": allowed_actions(application, request.user),
             "labels": {k: t.label for k, t in TRANSITIONS.items()},
             "documents": [(k, KINDS[k][0]) for k in documents.available(application)],
-            "form": application.form_data,
+            "form": _form_rows(application.form_data),
             "decisions": Decision.choices,
             "now": timezone.now(),
         },
@@ -324,10 +324,44 @@ def application_result(request, pk: int):
 FIGURES = (Role.SUPERVISOR, Role.COUNTY_LEADER, Role.ADMIN)
 
 
+def _mask(value: str, keep_head: int, keep_tail: int) -> str:
+    value = str(value or "")
+    if len(value) <= keep_head + keep_tail:
+        return "*" * len(value)
+    return value[:keep_head] + "*" * (len(value) - keep_head - keep_tail) + value[-keep_tail:]
+
+
+def _form_rows(answers: dict) -> list[tuple[str, str]]:
+    """The form's answers under their dictionary labels, personal numbers masked like the header
+    (ID 4+4, phone 3+4, an account its last 4): the page shows what review needs, no more."""
+    from mashang.catalog.choices import FieldKind
+    from mashang.catalog.models import FormField
+
+    fields = {f.code: f for f in FormField.objects.filter(code__in=list(answers))}
+    rows = []
+    for code, value in answers.items():
+        field = fields.get(code)
+        kind = field.kind if field else ""
+        if kind == FieldKind.ID_NUMBER or code == "id_number":
+            value = _mask(value, 4, 4)
+        elif kind == FieldKind.PHONE or code == "phone":
+            value = _mask(value, 3, 4)
+        elif "account" in code:
+            value = _mask(value, 0, 4)
+        rows.append((field.label if field else code, value))
+    return rows
+
+
 def _period(request):
     from mashang.stats.forms import request_period
 
     return request_period(request)
+
+
+def period_label(since, until) -> str:
+    from mashang.stats.metrics import period_label as label
+
+    return label(since, until)
 
 
 @staff_view(*FIGURES)
@@ -341,6 +375,7 @@ def application_figures(request):
         "applications/figures.html",
         {
             "nav": nav_for(request.user),
+            "period": period_label(since, until),
             "data": data,
             "metrics": [(m, data["headline"][m.key]) for m in METRICS],
             "params": request.GET,

@@ -55,7 +55,14 @@ def grants_workbook(grants, out, *, by_policy: list[dict]) -> None:
     keys = [m for m in METRICS if m.key != "policies"]
     append_row(sheet, ["政策", "文号", *[m.label for m in keys]])
     for row in by_policy:
-        append_row(
-            sheet, [row["policy"].name, row["policy"].doc_number] + [row[m.key] for m in keys]
-        )
+        values = [
+            (row[m.key] / 100 if m.rate and row[m.key] is not None else row[m.key]) for m in keys
+        ]
+        append_row(sheet, [row["policy"].name, row["policy"].doc_number, *values])
+        for col, m in enumerate(keys, start=3):
+            cell = sheet.cell(sheet.max_row, col)
+            if m.rate:
+                cell.number_format = "0.00%"  # a percentage Excel knows, not a bare 15.62
+            elif m.money:
+                cell.number_format = "#,##0.00"
     wb.save(out)

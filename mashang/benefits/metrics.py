@@ -22,6 +22,7 @@ class Metric:
     label: str
     formula: str
     money: bool = False
+    rate: bool = False  # a percentage (15.62 means 15.62 %)
 
 
 METRICS = [
@@ -34,7 +35,7 @@ METRICS = [
     Metric("paid_amount", "拨付金额", "已拨付的金额合计（元）", money=True),
     Metric("excluded", "排除", "审核排除或重新运行后不再符合的件数"),
     Metric("declines", "放弃", "受益方通过链接放弃的件数"),
-    Metric("decline_rate", "放弃率", "放弃 ÷ 核准发放（%）"),
+    Metric("decline_rate", "放弃率", "放弃 ÷ 核准发放（%）", rate=True),
     Metric("days_to_pay", "运行到拨付平均天数", "已拨付件：拨付时间 − 运行查出时间，取平均（天）"),
 ]
 BY_KEY = {m.key: m for m in METRICS}

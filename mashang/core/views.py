@@ -63,6 +63,20 @@ def page_not_found(request, exception=None):
     return render(request, "core/404.html", status=404)
 
 
+def server_error(request):
+    """A Chinese page that needs no database or context (whatever broke may be one of them)."""
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("core/500.html").render(), status=500)
+
+
+def csrf_failure(request, reason=""):
+    """An expired form (the page was open too long, or cookies were cleared), said plainly."""
+    return permission_denied(
+        request, "页面已过期或浏览器未保存登录信息，请返回上一页，刷新后重新提交。"
+    )
+
+
 @public_view
 def privacy(request: HttpRequest) -> HttpResponse:
     """The privacy notice (个人信息保护法 arts. 17, 35): what, why, how long, who, how to ask."""

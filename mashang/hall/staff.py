@@ -294,6 +294,12 @@ def _period(request):
     return request_period(request)
 
 
+def period_label(since, until) -> str:
+    from mashang.stats.metrics import period_label as label
+
+    return label(since, until)
+
+
 @staff_view(*FIGURES)
 def figures_page(request):
     from .metrics import METRICS, figures
@@ -306,6 +312,7 @@ def figures_page(request):
         "hall/figures.html",
         {
             "nav": nav_for(request.user),
+            "period": period_label(since, until),
             "metrics": [(m, data["headline"][m.key]) for m in METRICS],
             "columns": [labels[c] for c in COLUMNS],
             "groups": [

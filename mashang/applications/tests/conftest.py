@@ -86,13 +86,13 @@ APPLICANT = actions.Applicant(name="李四", phone="13900139000", id_number="430
 def apply(catalog, people):
     """File through the real action at the window; `brought` lists material types handed in."""
 
-    def _apply(item=None, *, bundle=None, brought=(), online=False, **kwargs):
+    def _apply(item=None, *, bundle=None, brought=(), online=False, form=None, **kwargs):
         return actions.file_application(
             applicant=APPLICANT,
             channel=Channel.ONLINE if online else Channel.WINDOW,
             item=item if item is not None or bundle is not None else catalog.house,
             bundle=bundle,
-            form={"project_name": "衡南一中宿舍楼"},
+            form=form or {"project_name": "衡南一中宿舍楼"},
             received={m.pk for m in brought},
             acting_user=None if online else people.window_clerk,
             **kwargs,

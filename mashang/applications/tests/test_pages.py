@@ -295,3 +295,20 @@ def test_supervision_records_the_callback_of_a_bad_rating(client, people):
         reverse("bad_ratings"), {"rating_id": row.pk, "rectification": "已致歉并培训窗口人员"}
     )
     assert ServiceRating.objects.get().called_back_at is not None
+
+
+def test_the_staff_page_labels_answers_and_masks_personal_numbers(client, apply, people):
+    from mashang.catalog.choices import FieldKind
+    from mashang.catalog.models import FormField
+
+    FormField.objects.get_or_create(
+        code="spouse_id", defaults={"label": "配偶身份证号", "kind": FieldKind.ID_NUMBER}
+    )
+    application = apply(
+        form={"spouse_id": "430422199202021234", "bank_account": "6228480000000000005"}
+    )
+    client.force_login(people.window_clerk)
+    page = client.get(f"/staff/applications/{application.pk}/").content.decode()
+    assert "配偶身份证号" in page and "spouse_id" not in page
+    assert "4304**********1234" in page and "430422199202021234" not in page
+    assert "6228480000000000005" not in page and "0005" in page

@@ -273,3 +273,16 @@ def test_policy_and_grant_pages_show_the_rules_the_trace_and_the_timeline(
     home = client.get(reverse("benefits_home")).content.decode()
     # The home's figures count the statistics' default period, which ends yesterday 24:00.
     assert "稳岗返还" in home and 'id="period"' in home and "6,000.00" not in home
+
+
+def test_rates_read_as_percentages_on_the_page_and_in_excel(client, history, people):
+    login(client, people.county_leader)
+    tomorrow = _tomorrow()
+    page = client.get(reverse("benefits_stats"), {"to": tomorrow}).content.decode()
+    assert "50.0%" in page  # one of two approved grants declined
+    response = client.get(reverse("benefits_export"), {"to": tomorrow})
+    wb = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = wb["按政策统计"]
+    header = [c.value for c in sheet[1]]
+    rate = sheet.cell(2, header.index("放弃率") + 1)
+    assert rate.value == 0.5 and rate.number_format == "0.00%"

@@ -213,3 +213,17 @@ def test_a_multiple_choice_case_lists_the_materials_of_every_option_chosen(clien
     assert "残疾人证" in both and "病历" in both and "户口簿" in both
     assert "残疾人证" not in one and "病历" in one
     assert 'type="checkbox"' in client.get(item_url(v)).content.decode()
+
+
+def test_guide_pages_link_to_the_online_application_that_exists(client, guide_catalog):
+    bundle = guide_catalog.bundle
+    bundle.online = True
+    bundle.save()
+    page = client.get(f"/services/bundles/{bundle.code}/").content.decode()
+    link = f"/services/apply/bundle/{bundle.code}"
+    assert f'href="{link}"' in page
+    # The link leads to the apply flow (the phone is proved first), never to a 404.
+    assert client.get(link).status_code in (200, 302)
+    bundle.online = False
+    bundle.save()
+    assert link not in client.get(f"/services/bundles/{bundle.code}/").content.decode()

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from mashang.hall.metrics import figures
-from mashang.stats.metrics import local_midnight
+from mashang.stats.metrics import local_midnight, period, period_label
 
 
 class Command(BaseCommand):
@@ -17,8 +17,14 @@ class Command(BaseCommand):
     def handle(self, *args, since=None, until=None, **options):
         try:
             start = local_midnight(since) if since else None
-            end = local_midnight(until) if until else None
+            # The one default period of every figure (截至昨日), as the page and stats --json.
+            start, end = period(start, local_midnight(until) if until else None)
         except ValueError as exc:
             raise CommandError("日期格式应为 YYYY-MM-DD") from exc
-        out = {"from": since, "to": until, **figures(start, end)}
+        out = {
+            "from": since,
+            "to": until,
+            "period": period_label(start, end),
+            **figures(start, end),
+        }
         self.stdout.write(json.dumps(out, ensure_ascii=False, indent=2))

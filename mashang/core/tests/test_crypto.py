@@ -1,3 +1,5 @@
+import io
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -54,7 +56,7 @@ def test_rotate_field_keys_reencrypts_stored_rows(monkeypatch, county):
     monkeypatch.setenv("FIELD_ENCRYPTION_KEYS", KEY_A)
     message = queue_sms("13800138000", "sms_code", {"code": "123456"})
     monkeypatch.setenv("FIELD_ENCRYPTION_KEYS", f"{KEY_B},{KEY_A}")
-    call_command("rotate_field_keys", stdout=open("/dev/null", "w"))
+    call_command("rotate_field_keys", stdout=io.StringIO())
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_phone FROM notifications_message WHERE id = %s", [message.pk])
         assert key_id_of(cursor.fetchone()[0]) == "b2027"

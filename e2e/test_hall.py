@@ -173,3 +173,19 @@ def test_a_proxy_files_for_an_elderly_villager_and_the_application_says_so(
     assert "代 刘奶奶 办理" in window.locator("#proxy-filing").inner_text()
     page.context.close()
     window.context.close()
+
+
+def test_the_hall_phone_pages_fit_a_finger(live_server, phone, county):
+    """Ticket, booking and home-visit pages on a phone: every control at least 44 px tall."""
+    from e2e.test_citizen_layout import MEASURE
+
+    make_hall(county, hours=False)
+    for path in ("/hall/take/centre/", "/hall/book/?hall=centre", "/hall/visit/"):
+        phone.goto(f"{live_server.url}{path}")
+        assert phone.evaluate(MEASURE) == [], path
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375, path
+    phone.goto(f"{live_server.url}/hall/take/centre/")
+    assert "<h2>" not in phone.title()
+    # The entrance kiosk is a touch screen, not a phone: its buttons, not its width, are checked.
+    phone.goto(f"{live_server.url}/hall/kiosk/")
+    assert phone.evaluate(MEASURE) == []

@@ -22,6 +22,7 @@ from mashang.appeals.choices import BAD_RATINGS, Rating
 from mashang.catalog.choices import ItemType, MaterialSource
 from mashang.catalog.queries import bundle_view, current_version
 from mashang.core.crypto import blind_index
+from mashang.core.idcodes import credit_code_ok
 from mashang.deadlines import calendar
 from mashang.documents.numbering import next_value
 from mashang.notifications.outbox import queue_sms, queue_unit_message
@@ -275,6 +276,8 @@ def validate_form(fields, answers: dict) -> dict:
             errors[f"f_{f.code}"] = f"{f.label}应为18位，最后一位可以是数字或X"
         elif value and f.kind == "phone" and not PHONE_RE.match(value):
             errors[f"f_{f.code}"] = f"{f.label}应为以1开头的11位数字"
+        elif value and f.kind == "uscc" and not credit_code_ok(value.upper()):
+            errors[f"f_{f.code}"] = f"{f.label}应为18位，请核对营业执照上的代码"
         clean[f.code] = value
     if errors:
         raise FilingError(errors)

@@ -23,6 +23,13 @@ from django.utils import timezone
 
 from mashang.core.audit import audit
 from mashang.core.crypto import blind_index
+from mashang.core.idcodes import (  # noqa: F401 - re-exported for the demo and tests
+    CREDIT_CHARS,
+    credit_code_ok,
+    credit_code_with_check,
+    id_number_ok,
+    id_number_with_check,
+)
 from mashang.directory.models import Division
 
 from .choices import ImportKind
@@ -49,9 +56,6 @@ PERSON_COLUMNS = ["身份证号", "姓名", "出生日期", "户籍地区划代�
 PERSON_OPTIONAL = ["联系电话", "开户银行", "银行账号", "已故"]
 SIZES = {"大型", "中型", "小型", "微型"}
 MAX_ROWS = 200_000
-CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 PHONE = re.compile(r"^1\d{10}$")
 ACCOUNT = re.compile(r"^\d{10,25}$")
 
@@ -68,32 +72,6 @@ class ImportRefused(Exception):
 class ImportResult:
     batch: ImportBatch
     errors: list[str] = field(default_factory=list)
-
-
-def credit_code_ok(code: str) -> bool:
-    """GB 32100-2015: 18 characters, the last a check character over the first 17."""
-    if len(code) != 18 or any(c not in CREDIT_CHARS for c in code):
-        return False
-    total = sum(CREDIT_CHARS.index(c) * w for c, w in zip(code, CREDIT_WEIGHTS, strict=False))
-    return CREDIT_CHARS[(31 - total % 31) % 31] == code[17]
-
-
-def credit_code_with_check(first17: str) -> str:
-    total = sum(CREDIT_CHARS.index(c) * w for c, w in zip(first17, CREDIT_WEIGHTS, strict=True))
-    return first17 + CREDIT_CHARS[(31 - total % 31) % 31]
-
-
-def id_number_ok(number: str) -> bool:
-    """GB 11643-1999: 17 digits and a check digit (0-9 or X)."""
-    if not re.fullmatch(r"\d{17}[\dX]", number):
-        return False
-    total = sum(int(c) * w for c, w in zip(number, ID_WEIGHTS, strict=False))
-    return "10X98765432"[total % 11] == number[17]
-
-
-def id_number_with_check(first17: str) -> str:
-    total = sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True))
-    return first17 + "10X98765432"[total % 11]
 
 
 # ---------------------------------------------------------------- reading files

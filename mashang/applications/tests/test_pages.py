@@ -312,3 +312,19 @@ def test_the_staff_page_labels_answers_and_masks_personal_numbers(client, apply,
     assert "配偶身份证号" in page and "spouse_id" not in page
     assert "4304**********1234" in page and "430422199202021234" not in page
     assert "6228480000000000005" not in page and "0005" in page
+
+
+def test_a_credit_code_field_refuses_what_is_not_a_credit_code():
+    from types import SimpleNamespace
+
+    import pytest
+
+    from mashang.applications.actions import FilingError, validate_form
+
+    field = SimpleNamespace(code="uscc", label="统一社会信用代码", kind="uscc", max_length=None)
+    with pytest.raises(FilingError) as refused:
+        validate_form([(field, True)], {"uscc": "测试内容"})
+    assert "统一社会信用代码" in refused.value.errors["f_uscc"]
+    assert validate_form([(field, True)], {"uscc": "91350100M000100Y43"}) == {
+        "uscc": "91350100M000100Y43"
+    }

@@ -17,6 +17,8 @@ from mashang.core.access import staff_view
 from mashang.core.audit import audit
 from mashang.core.nav import nav_for
 from mashang.directory.choices import Role
+from mashang.stats.forms import request_period
+from mashang.stats.metrics import period_label
 
 from . import actions, documents
 from .choices import ApplicantKind, Channel, Decision, Delivery, Status
@@ -352,23 +354,11 @@ def _form_rows(answers: dict) -> list[tuple[str, str]]:
     return rows
 
 
-def _period(request):
-    from mashang.stats.forms import request_period
-
-    return request_period(request)
-
-
-def period_label(since, until) -> str:
-    from mashang.stats.metrics import period_label as label
-
-    return label(since, until)
-
-
 @staff_view(*FIGURES)
 def application_figures(request):
     from .metrics import METRICS, figures
 
-    since, until = _period(request)
+    since, until = request_period(request)
     data = figures(since, until)
     return render(
         request,

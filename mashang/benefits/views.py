@@ -18,6 +18,7 @@ from mashang.core.crypto import secret_digest
 from mashang.core.nav import nav_for
 from mashang.directory.choices import Role
 from mashang.stats import metrics as stats_metrics
+from mashang.stats.forms import request_period
 
 from . import actions, metrics
 from .choices import GrantStatus, ImportKind, Target
@@ -428,15 +429,9 @@ def data(request):
     )
 
 
-def _period(request):
-    from mashang.stats.forms import request_period
-
-    return request_period(request)
-
-
 @staff_view(*FIGURE_READERS)
 def stats_page(request):
-    since, until = _period(request)
+    since, until = request_period(request)
     values = metrics.headline(since=since, until=until)
     return render(
         request,
@@ -454,7 +449,7 @@ def stats_page(request):
 
 @staff_view(*FIGURE_READERS)
 def export(request):
-    since, until = _period(request)
+    since, until = request_period(request)
     qs = metrics.grant_queryset(since=since, until=until).select_related("policy")
     out = io.BytesIO()
     grants_workbook(qs, out, by_policy=metrics.by_policy(since=since, until=until))

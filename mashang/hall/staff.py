@@ -8,6 +8,8 @@ from django.views.decorators.http import require_POST
 from mashang.core.access import staff_view
 from mashang.core.nav import nav_for
 from mashang.directory.choices import Role
+from mashang.stats.forms import request_period
+from mashang.stats.metrics import period_label
 
 from . import actions, proxy, visits
 from .choices import TicketStatus
@@ -288,23 +290,11 @@ COLUMNS = [
 ]
 
 
-def _period(request):
-    from mashang.stats.forms import request_period
-
-    return request_period(request)
-
-
-def period_label(since, until) -> str:
-    from mashang.stats.metrics import period_label as label
-
-    return label(since, until)
-
-
 @staff_view(*FIGURES)
 def figures_page(request):
     from .metrics import METRICS, figures
 
-    since, until = _period(request)
+    since, until = request_period(request)
     data = figures(since, until)
     labels = {m.key: m.label for m in METRICS}
     return render(
@@ -337,7 +327,7 @@ def figures_export(request):
 
     from .metrics import METRICS, figures
 
-    since, until = _period(request)
+    since, until = request_period(request)
     data = figures(since, until)
     labels = {m.key: m.label for m in METRICS}
     wb = Workbook()

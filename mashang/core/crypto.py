@@ -14,6 +14,7 @@ import hmac as std_hmac
 import os
 import secrets
 from functools import lru_cache
+from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -31,12 +32,28 @@ class CryptoError(ValueError):
 
 
 def _demo_secret(name: str, size: int) -> str:
-    path = settings.VAR_DIR / name
+    return _demo_secret_at(str(settings.VAR_DIR / name), size)
+
+
+@lru_cache(maxsize=8)
+def _demo_secret_at(path_name: str, size: int) -> str:
+    """Read once per process (every encryption asks for the key): the file is written once,
+    by whichever process starts first, and never changes afterwards."""
+    path = Path(path_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(size)
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(size)
-    path.write_text(value, encoding="utf-8")
+    # Written whole under a temporary name, then linked into place: of two processes starting
+    # together, the first link wins and the other reads that key, never a half-written file.
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    temporary.write_text(value, encoding="utf-8")
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        value = path.read_text(encoding="utf-8").strip()
+    finally:
+        temporary.unlink()
     return value
 
 

@@ -72,3 +72,29 @@ def test_production_refuses_to_run_without_keys(monkeypatch, settings):
 
     with pytest.raises(ImproperlyConfigured):
         crypto.encrypt("x")
+
+
+def _demo_key_in_child(path: str, queue) -> None:
+    queue.put(crypto._demo_secret_at(path, 16))
+
+
+def test_processes_starting_together_share_one_demo_key(tmp_path):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    path = str(tmp_path / "var" / "field_key")
+    children = [context.Process(target=_demo_key_in_child, args=(path, queue)) for _ in range(6)]
+    for child in children:
+        child.start()
+    keys = {queue.get(timeout=30) for _ in children}
+    for child in children:
+        child.join()
+    assert len(keys) == 1
+    assert (tmp_path / "var" / "field_key").read_text() == keys.pop()
+    assert sorted(p.name for p in (tmp_path / "var").iterdir()) == ["field_key"]  # no leftovers
+
+
+def test_an_existing_demo_key_is_kept(tmp_path):
+    (tmp_path / "field_key").write_text("ab" * 16 + "\n")
+    assert crypto._demo_secret_at(str(tmp_path / "field_key"), 16) == "ab" * 16

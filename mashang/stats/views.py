@@ -113,6 +113,18 @@ class Scope:
     def label(self) -> str:
         return metrics.period_label(self.since, self.until)
 
+    @property
+    def described(self) -> str:
+        """The period and every filter, for the head of an export."""
+        parts = [self.label]
+        if self.township:
+            parts.append(self.township.name)
+        if self.kind:
+            parts.append(dict(QRKind.choices)[self.kind])
+        if self.type:
+            parts.append(dict(metrics.PUBLIC_TYPES)[self.type])
+        return "；".join(parts)
+
 
 def _figures(scope: Scope, values: dict) -> list[dict]:
     return [
@@ -229,7 +241,28 @@ def units(request):
     for r in rows:
         r["name"] = names.get(r["key"], "")
     rows.sort(key=lambda r: (-(r["on_time_rate"] or 0), -(r["satisfaction"] or 0)))
+    if request.GET.get("format") == "xlsx":
+        from .exports import table_response
+
+        for rank, r in enumerate(rows, start=1):
+            r["rank"] = rank
+        return table_response(
+            "单位排名", "承办单位排名", scope.described, UNIT_RANKING_COLUMNS, rows
+        )
     return render(request, "stats/units.html", _common(request, scope) | {"rows": rows})
+
+
+# The 单位排名 table's columns, for the page's export (the page's own header matches).
+UNIT_RANKING_COLUMNS = [
+    ("名次", "rank", "count"),
+    ("承办单位", "name", "text"),
+    ("有效诉求", "effective", "count"),
+    ("按期办结率", "on_time_rate", "rate"),
+    ("受理告知及时率", "ack_rate", "rate"),
+    ("满意度", "satisfaction", "rate"),
+    ("差评", "bad", "count"),
+    ("重办率", "rehandle_rate", "rate"),
+]
 
 
 def _unit_for(user, pk: int) -> Unit:

@@ -225,3 +225,47 @@ def test_the_desks_accusation_count_follows_its_township_filter(client, people, 
     assert there.context["accusations"] == 0
     here = client.get(reverse("desk"), {"township": county.town_a.code})
     assert here.context["accusations"] == 1
+
+
+def _sheet_rows(response) -> list[list]:
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    ws = _workbook(response).active
+    return [list(row) for row in ws.iter_rows(values_only=True)]
+
+
+def test_the_unit_ranking_exports_the_rows_the_page_shows(client, people, world):  # noqa: F811
+    login(client, people.county_leader)
+    page = client.get(reverse("stats_units"), {"to": FAR}).content.decode()
+    assert 'id="units-xlsx"' in page
+    rows = _sheet_rows(client.get(reverse("stats_units"), {"to": FAR, "format": "xlsx"}))
+    assert rows[0][0] == "承办单位排名" and rows[1][0].startswith("统计期间：")
+    header, body = rows[2], rows[3:]
+    assert header[:3] == ["名次", "承办单位", "有效诉求"]
+    table = page.split('id="unit-ranking"')[1].split("</table>")[0]
+    shown = re.findall(r'<td><a href="[^"]*">([^<]+)</a></td><td class="n">(\d+)</td>', table)
+    assert [(r[1], str(r[2])) for r in body] == shown  # same units, same order, same counts
+    rates = [header.index(h) for h in ("按期办结率", "受理告知及时率", "满意度", "重办率")]
+    # "50.0%" on the page is the number 0.5 in a percentage cell, not the text "50.0%".
+    assert any(r[i] == 0.5 for r in body for i in rates)
+    client.logout()
+    login(client, people.handler_a)
+    assert client.get(reverse("stats_units"), {"format": "xlsx"}).status_code == 403
+
+
+def test_the_efficiency_table_exports_its_counts_and_rates(client, people, world):  # noqa: F811
+    login(client, people.supervisor)
+    for group, first in (("unit", "承办单位"), ("township", "乡镇")):
+        response = client.get(reverse("efficiency"), {"to": FAR, "group": group, "format": "xlsx"})
+        rows = _sheet_rows(response)
+        header, body = rows[2], rows[3:]
+        assert header[0] == first and "按期办结率" in header
+        from mashang.deadlines.metrics import efficiency
+
+        expected = efficiency(group, *metrics.period(None, metrics.local_midnight(FAR)))
+        by_name = {r[0]: r for r in body}
+        for row in expected:
+            got = by_name[row["name"] or metrics.COUNTY_LEVEL]
+            assert got[header.index("诉求")] == row["total"]
+            assert got[header.index("按期办结")] == row["completed_on_time"]
+            rate = row["completed_on_time_rate"]
+            assert got[header.index("按期办结率")] == (rate / 100 if rate is not None else "—")

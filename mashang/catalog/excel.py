@@ -136,10 +136,14 @@ BUNDLE_COLUMNS = [
     "所含事项",
     "环节",
     "说明",
+    "情形",
+    "事项适用情形",
 ]
 FIELD_COLUMNS = ["字段代码", "字段名称", "类型", "填写提示", "选项"]
 TYPE_COLUMNS = ["材料类型代码", "材料类型名称", "电子证照类型", "政府已掌握"]
 TOPIC_COLUMNS = ["主题代码", "主题名称", "类别"]
+# Added after files were first exported: a file without them leaves that part as it is.
+OPTIONAL_COLUMNS = {"一件事": {"情形", "事项适用情形"}}
 SHEETS = {
     "事项": ITEM_COLUMNS,
     "材料": MATERIAL_COLUMNS,
@@ -259,7 +263,9 @@ def export_catalog(out) -> dict:
             put("环节", row)
     bundles = (
         Bundle.objects.select_related("lead_unit")
-        .prefetch_related("topics", "steps", "members__item")
+        .prefetch_related(
+            "topics", "steps", "members__item", "members__case_options", "questions__options"
+        )
         .order_by("sort_order", "id")
     )
     for b in bundles:
@@ -278,6 +284,15 @@ def export_catalog(out) -> dict:
                 "、".join(m.item.code for m in b.members.all()),
                 _lines(f"{s.name}|{s.limit_days}" for s in b.steps.all()),
                 b.description,
+                _lines(
+                    f"{q.text}|{'/'.join(o.label for o in q.options.all())}"
+                    for q in b.questions.all()
+                ),
+                _lines(
+                    f"{m.item.code}|{'、'.join(o.label for o in m.case_options.all())}"
+                    for m in b.members.all()
+                    if m.case_options.all()
+                ),
             ],
         )
     for f in FormField.objects.order_by("sort_order", "id"):
@@ -296,6 +311,39 @@ def export_catalog(out) -> dict:
 
 
 # --- import -------------------------------------------------------------------------------------
+
+
+def _questions(value) -> list[tuple[str, list[str]]]:
+    """「情形」: one question a line, 问题|选项1/选项2 (an item's or a 一件事's)."""
+    questions = []
+    for line in _text(value).splitlines():
+        if line.strip():
+            text, _, opts = line.partition("|")
+            options = [o.strip() for o in opts.split("/") if o.strip()]
+            if not text.strip() or len(options) < 2:
+                raise _RowError(f"情形“{line[:30]}”应写成 问题|选项1/选项2")
+            questions.append((text.strip()[:100], [o[:60] for o in options]))
+    return questions
+
+
+def _member_cases(value, members: list[str], questions) -> dict[str, list[str]]:
+    """「事项适用情形」: 实施编码|选项、选项 — that member is done only in those 情形."""
+    labels = {o for _q, options in questions for o in options}
+    cases: dict[str, list[str]] = {}
+    for line in _text(value).splitlines():
+        if not line.strip():
+            continue
+        code, _, opts = line.partition("|")
+        code, options = code.strip(), _split(opts)
+        if code not in members:
+            raise _RowError(f"事项适用情形中的事项 {code} 不在所含事项中")
+        if not options:
+            raise _RowError(f"事项适用情形“{line[:30]}”应写成 实施编码|选项1、选项2")
+        bad = [o for o in options if o not in labels]
+        if bad:
+            raise _RowError(f"事项适用情形“{'、'.join(bad)}”不是该一件事情形的选项")
+        cases[code] = options
+    return cases
 
 
 @dataclass
@@ -324,14 +372,17 @@ class _Rows:
     """The rows of one sheet as dicts keyed by header, with their Excel row numbers."""
 
     def __init__(self, ws, sheet: str, columns: list[str], report: ImportReport):
-        self.sheet, self.rows = sheet, []
+        self.sheet, self.rows, self.present = sheet, [], set()
         rows = ws.iter_rows(values_only=True)
         header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
-        missing = [c for c in columns if c not in header]
+        missing = [
+            c for c in columns if c not in header and c not in OPTIONAL_COLUMNS.get(sheet, ())
+        ]
         if missing:
             report.errors.append(f"工作表「{sheet}」缺少列：{'、'.join(missing)}")
             return
-        index = {c: header.index(c) for c in columns}
+        self.present = {c for c in columns if c in header}
+        index = {c: header.index(c) for c in self.present}
         for number, values in enumerate(rows, start=2):
             if number > MAX_ROWS:
                 report.errors.append(f"工作表「{sheet}」超过{MAX_ROWS}行。")
@@ -562,14 +613,7 @@ def _check(sheets: dict, report: ImportReport) -> dict:
                     if fcode.strip() not in known_fields:
                         raise _RowError(f"表单字段“{fcode.strip()}”不在字段字典中")
                     form_fields.append((fcode.strip(), need.strip() != "选填"))
-            questions = []
-            for line in _text(r["情形"]).splitlines():
-                if line.strip():
-                    text, _, opts = line.partition("|")
-                    options = [o.strip() for o in opts.split("/") if o.strip()]
-                    if not text.strip() or len(options) < 2:
-                        raise _RowError(f"情形“{line[:30]}”应写成 问题|选项1/选项2")
-                    questions.append((text.strip()[:100], [o[:60] for o in options]))
+            questions = _questions(r["情形"])
             topic_list = _split(r["主题"])
             unknown = [t for t in topic_list if t not in topic_names]
             if unknown:
@@ -693,6 +737,11 @@ def _check(sheets: dict, report: ImportReport) -> dict:
             unknown = [t for t in topic_list if t not in topic_names]
             if unknown:
                 raise _RowError(f"没有这些主题：{'、'.join(unknown)}")
+            if "情形" in sheets["一件事"].present:
+                bundle_questions = _questions(r.get("情形"))
+                member_cases = _member_cases(r.get("事项适用情形"), members, bundle_questions)
+            else:  # an older file: the bundle's 情形 stay as they are
+                bundle_questions = member_cases = None
             bundles.append(
                 {
                     "code": _required(r["代码"], "代码", 40),
@@ -707,6 +756,8 @@ def _check(sheets: dict, report: ImportReport) -> dict:
                     "members": list(dict.fromkeys(members)),
                     "steps": steps,
                     "description": _optional(r["说明"], "说明", 2000),
+                    "questions": bundle_questions,
+                    "member_cases": member_cases,
                 }
             )
         except _RowError as e:
@@ -879,8 +930,29 @@ def _write(plan: dict, report: ImportReport, acting_user) -> None:
         BundleStep.objects.bulk_create(
             [BundleStep(bundle=bundle, order=i, **s) for i, s in enumerate(b["steps"])]
         )
+        if b["questions"] is not None:
+            _write_bundle_cases(bundle, b["questions"], b["member_cases"], item_ids)
         report.bundles += 1
     CatalogEvent.objects.create(action="import", actor=acting_user, note=report.summary)
+
+
+def _write_bundle_cases(bundle, questions, member_cases, item_ids) -> None:
+    """The bundle's own 情形 and which members each option brings in. Unchanged questions are
+    kept as they are (applications refer to their options); changed ones are replaced."""
+    have = list(bundle.questions.prefetch_related("options"))
+    if [(q.text, [o.label for o in q.options.all()]) for q in have] != questions:
+        bundle.questions.all().delete()
+        for i, (text, labels) in enumerate(questions):
+            q = CaseQuestion.objects.create(bundle=bundle, text=text, order=i)
+            CaseOption.objects.bulk_create(
+                [CaseOption(question=q, label=label, order=j) for j, label in enumerate(labels)]
+            )
+    by_label = {
+        o.label: o for o in CaseOption.objects.filter(question__bundle=bundle).order_by("id")
+    }
+    wanted = {item_ids[code]: labels for code, labels in member_cases.items()}
+    for member in bundle.members.all():
+        member.case_options.set([by_label[label] for label in wanted.get(member.item_id, [])])
 
 
 def _write_children(to_version, versions, types, fields, topics) -> None:

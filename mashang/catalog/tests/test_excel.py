@@ -128,3 +128,76 @@ def test_text_cells_are_never_formulas(catalogue):
 def test_a_file_that_is_not_a_workbook_is_refused(db):
     report = import_catalog(io.BytesIO(b"not a workbook"))
     assert not report.ok and "无法读取" in report.errors[0]
+
+
+def _bundle_cases() -> dict:
+    """Each bundle's own 情形 and which members their options bring in."""
+    from mashang.catalog.models import BundleItem, CaseQuestion
+
+    return {
+        b.code: (
+            [
+                (q.text, [o.label for o in q.options.all()])
+                for q in CaseQuestion.objects.filter(bundle=b).prefetch_related("options")
+            ],
+            {
+                m.item.code: sorted(o.label for o in m.case_options.all())
+                for m in BundleItem.objects.filter(bundle=b).select_related("item")
+            },
+        )
+        for b in Bundle.objects.all()
+    }
+
+
+@pytest.fixture
+def bundle_with_cases(catalogue):
+    from mashang.catalog.models import CaseOption, CaseQuestion
+
+    bundle = Bundle.objects.get()
+    q = CaseQuestion.objects.create(bundle=bundle, text="是否同时申领社会保障卡？")
+    yes = CaseOption.objects.create(question=q, label="是", order=0)
+    CaseOption.objects.create(question=q, label="否", order=1)
+    bundle.members.get(item=catalogue[1].item).case_options.add(yes)
+    return bundle
+
+
+def _with_bundle_cell(file, column: str, value) -> io.BytesIO:
+    wb = load_workbook(file)
+    ws = wb["一件事"]
+    header = [c.value for c in ws[1]]
+    if value is None:  # an older file, written before the column existed
+        ws.delete_cols(header.index(column) + 1)
+    else:
+        ws.cell(row=2, column=header.index(column) + 1, value=value)
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return out
+
+
+def test_a_bundles_own_cases_survive_export_and_import_on_a_fresh_catalogue(bundle_with_cases):
+    before = _bundle_cases()
+    assert before[bundle_with_cases.code][0] == [("是否同时申领社会保障卡？", ["是", "否"])]
+    file = _export()
+    Bundle.objects.all().delete()
+    report = import_catalog(file)
+    assert report.ok, report.errors
+    assert _bundle_cases() == before
+
+
+def test_an_older_file_without_the_case_columns_keeps_the_bundles_cases(bundle_with_cases):
+    before = _bundle_cases()
+    file = _with_bundle_cell(_export(), "事项适用情形", None)
+    file = _with_bundle_cell(file, "情形", None)
+    report = import_catalog(file)
+    assert report.ok, report.errors
+    assert _bundle_cases() == before
+
+
+def test_a_member_case_that_is_not_an_option_is_refused_and_nothing_changes(bundle_with_cases):
+    before = _bundle_cases()
+    code = bundle_with_cases.members.first().item.code
+    report = import_catalog(_with_bundle_cell(_export(), "事项适用情形", f"{code}|也许"))
+    assert not report.ok
+    assert "事项适用情形“也许”不是该一件事情形的选项" in "\n".join(report.errors)
+    assert _bundle_cases() == before

@@ -370,7 +370,12 @@ def link_application(ticket: Ticket, application, *, clerk) -> Ticket:
         raise TicketError(f"{ticket.number}号不在您的窗口办理中。")
     from mashang.applications.queries import applications_for
 
-    if not applications_for(clerk).filter(pk=application.pk).exists():
+    from .models import ProxyFiling
+
+    mine = applications_for(clerk).filter(pk=application.pk).exists() or (
+        ProxyFiling.objects.filter(application=application, proxy=clerk).exists()
+    )  # a 帮代办员 sees no case list, but links what they filed themselves
+    if not mine:
         raise TicketError("您无权关联这个办件。")
     ticket.application = application
     ticket.save(update_fields=["application"])

@@ -169,13 +169,18 @@ AFTER_HOURS_SHARE = 150 * 0.3 / 530
 
 def _rolled_year(centre: Hall, zones: list[Zone]) -> int:
     """The year before the detailed weeks as daily roll-ups: per workday, window (its clerk of
-    the day) and zone, drawn like the detailed tickets; appointments, 帮代办 and 上门办 too."""
+    the day) and zone, drawn like the detailed tickets; appointments, 帮代办 and 上门办 too.
+    Rows are plain dicts written in one executemany (model instances cost seconds here)."""
     from .metrics import tenths
-    from .models import HallDayFact
 
     rng = random.Random(1414)
+    r = rng.random
+    bucket = [tenths(sec / 60) for sec in range(1801)]  # seconds → histogram key
     clerks = [s.pk for s in Staff.objects.filter(is_active=True) if s.has_role(Role.WINDOW_CLERK)]
-    windows = {z.pk: list(Window.objects.filter(zones=z).order_by("number")) for z in zones}
+    windows = {
+        z.pk: list(Window.objects.filter(zones=z).order_by("number").values_list("pk", "number"))
+        for z in zones
+    }
     today = timezone.localdate()
     rows = []
     for back in range(YEAR_DAYS, HISTORY_DAYS, -1):
@@ -185,74 +190,88 @@ def _rolled_year(centre: Hall, zones: list[Zone]) -> int:
         for zone, weight in zip(zones, WEIGHTS, strict=True):
             zone_tickets = round(TICKETS_PER_DAY * weight / sum(WEIGHTS) * rng.uniform(0.8, 1.2))
             at = windows[zone.pk]
-            for i, window in enumerate(at):
+            for i, (window_id, number) in enumerate(at):
                 n = zone_tickets // len(at) + (i < zone_tickets % len(at))
                 if not n:
                     continue
-                row = HallDayFact(
-                    day=day,
-                    hall=centre,
-                    zone=zone,
-                    window=window,
-                    clerk_id=clerks[(window.number + day.toordinal()) % len(clerks)],
-                    tickets=n,
-                )
                 waits, serves = Counter(), Counter()
-                r = rng.random
+                late = missed = 0
                 for _ in range(n):  # the same draws as _history's tickets
-                    row.after_hours += r() < AFTER_HOURS_SHARE
-                    waits[tenths((30 + int(r() * 1771)) / 60)] += 1
+                    late += r() < AFTER_HOURS_SHARE
+                    waits[bucket[30 + int(r() * 1771)]] += 1
                     if r() < 0.04:
-                        row.no_shows += 1
+                        missed += 1
                     else:
-                        row.served += 1
-                        serves[tenths((120 + int(r() * 1381)) / 60)] += 1
-                row.waits = {str(k): v for k, v in waits.items()}
-                row.serves = {str(k): v for k, v in serves.items()}
-                rows.append(row)
+                        serves[bucket[120 + int(r() * 1381)]] += 1
+                rows.append(
+                    {
+                        "day": day,
+                        "hall_id": centre.pk,
+                        "zone_id": zone.pk,
+                        "window_id": window_id,
+                        "clerk_id": clerks[(number + day.toordinal()) % len(clerks)],
+                        "tickets": n,
+                        "served": n - missed,
+                        "no_shows": missed,
+                        "after_hours": late,
+                        "waits": {str(k): v for k, v in waits.items()},
+                        "serves": {str(k): v for k, v in serves.items()},
+                    }
+                )
             if zone.letter in "ABCD":  # the zones taking appointments
                 kept = round(zone_tickets * 0.07)
                 cancelled, missed = rng.randint(0, 3), rng.randint(0, 2)
                 rows.append(
-                    HallDayFact(
-                        day=day,
-                        hall=centre,
-                        zone=zone,
-                        booked=kept + cancelled + missed,
-                        kept=kept,
-                        cancelled=cancelled,
-                        appointment_no_shows=missed,
-                    )
+                    {
+                        "day": day,
+                        "hall_id": centre.pk,
+                        "zone_id": zone.pk,
+                        "booked": kept + cancelled + missed,
+                        "kept": kept,
+                        "cancelled": cancelled,
+                        "appointment_no_shows": missed,
+                    }
                 )
-        rows.append(HallDayFact(day=day, hall=None, proxy=rng.randint(8, 20)))
-        rows.append(HallDayFact(day=day, hall=centre, home_visits=rng.randint(1, 5)))
-    _insert(rows)
+        rows.append({"day": day, "hall_id": None, "proxy": rng.randint(8, 20)})
+        rows.append({"day": day, "hall_id": centre.pk, "home_visits": rng.randint(1, 5)})
+    from .models import HallDayFact
+
+    _insert(HallDayFact, rows)
     return len(rows)
 
 
-def _insert(rows: list) -> None:
-    """A year of rows in one executemany: the ORM's bulk_create spends seconds building them."""
+def _insert(model, rows: list[dict]) -> None:
+    """Rows as plain dicts in one executemany: model instances cost seconds at this size."""
     import json
 
     from django.db import connection
 
-    from .models import HallDayFact
-
-    fields = [f for f in HallDayFact._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    defaults = {f.attname: f.get_default() for f in fields}
+    json_fields = {f.attname for f in fields if f.get_internal_type() == "JSONField"}
     cast = "::jsonb" if connection.vendor == "postgresql" else ""
-    marks = ", ".join(f"%s{cast}" if f.get_internal_type() == "JSONField" else "%s" for f in fields)
+    marks = ", ".join(f"%s{cast}" if f.attname in json_fields else "%s" for f in fields)
     sql = (
-        f"INSERT INTO {HallDayFact._meta.db_table} "
+        f"INSERT INTO {model._meta.db_table} "
         f"({', '.join(f.column for f in fields)}) VALUES ({marks})"
     )
-    values = [
-        [
-            json.dumps(v) if f.get_internal_type() == "JSONField" else v
-            for f in fields
-            for v in [getattr(row, f.attname)]
-        ]
-        for row in rows
-    ]
+    timed = {
+        f.attname: f
+        for f in fields
+        if f.get_internal_type() in ("DateField", "DateTimeField")  # UTC text on SQLite
+    }
+
+    def prep(name, value):
+        if name in json_fields:
+            return json.dumps(value)
+        if name in timed and value is not None:
+            return timed[name].get_db_prep_save(value, connection)
+        return value
+
+    values = []
+    for row in rows:
+        full = {**defaults, **row}
+        values.append([prep(f.attname, full[f.attname]) for f in fields])
     with connection.cursor() as cursor:
         for i in range(0, len(values), 5000):
             cursor.executemany(sql, values[i : i + 5000])
@@ -311,39 +330,28 @@ def _history(centre: Hall, zones: list[Zone]) -> None:
     for ticket, (taken, called, walk, serve, no_show, window, clerk) in zip(
         tickets, spans, strict=True
     ):
-        zone_id = ticket.zone_id
+        base = {"ticket_id": ticket.pk, "zone_id": ticket.zone_id}
+        segments.append({**base, "kind": Segment.WAITING, "started_at": taken, "ended_at": called})
+        at = {"window_id": window.pk, "clerk_id": clerk.pk}
         segments.append(
-            TicketSegment(
-                ticket=ticket,
-                kind=Segment.WAITING,
-                zone_id=zone_id,
-                started_at=taken,
-                ended_at=called,
-            )
-        )
-        segments.append(
-            TicketSegment(
-                ticket=ticket,
-                kind=Segment.CALLED,
-                zone_id=zone_id,
-                window=window,
-                clerk=clerk,
-                started_at=called,
-                ended_at=called + walk,
-            )
+            {
+                **base,
+                **at,
+                "kind": Segment.CALLED,
+                "started_at": called,
+                "ended_at": called + walk,
+            }
         )
         if not no_show:
             segments.append(
-                TicketSegment(
-                    ticket=ticket,
-                    kind=Segment.SERVING,
-                    zone_id=zone_id,
-                    window=window,
-                    clerk=clerk,
-                    started_at=called + walk,
-                    ended_at=called + walk + serve,
-                )
+                {
+                    **base,
+                    **at,
+                    "kind": Segment.SERVING,
+                    "started_at": called + walk,
+                    "ended_at": called + walk + serve,
+                }
             )
         calls.append(Call(hall=centre, ticket=ticket, window=window, at=called))
-    TicketSegment.objects.bulk_create(segments, batch_size=5000)
+    _insert(TicketSegment, segments)
     Call.objects.bulk_create(calls[-50:])

@@ -33,3 +33,7 @@ def test_the_demo_hall_has_the_seeds_zones_windows_and_stations(settings, tmp_pa
     assert len(metrics.figures(*year)["months"]) >= 12
     rollups.refresh(full=True)  # a rebuild recounts the detailed weeks, keeps the year before
     assert metrics.figures(*year)["headline"] == h
+    # the detailed weeks, counted from their segments, look like the year's roll-ups
+    weeks = metrics.figures(local_midnight(f"{today - timedelta(days=14):%Y-%m-%d}"), year[1])
+    assert abs(weeks["headline"]["wait_p50"] - h["wait_p50"]) < 2
+    assert abs(weeks["headline"]["serve_p90"] - h["serve_p90"]) < 2

@@ -175,9 +175,9 @@ def window_new(request):
             else:
                 messages.success(request, f"已收件 {application.number}，请在下方作出受理决定。")
                 if ticket is not None:
-                    from mashang.hall.actions import link_application
+                    from mashang.hall import intake
 
-                    link_application(ticket, application, clerk=request.user)
+                    intake.link(request, ticket, application)
                 return redirect("application_detail", application.pk)
     version = current_version(item) if item else None
     return render(

@@ -13,7 +13,6 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from .choices import OPEN_TICKET
 from .models import Appointment, ProxyAuthorisation, Ticket
 
 
@@ -42,10 +41,10 @@ class Prefill:
 
 
 def held_ticket(clerk, pk) -> Ticket:
-    """A ticket this clerk is serving (called, being served or on hold); 404 otherwise."""
+    """A ticket this clerk called (404 for anyone else's). Its status is checked when linking:
+    a form filled while the ticket moved on still files, and says it was not linked."""
     ticket = (
         Ticket.objects.filter(pk=pk if str(pk).isdigit() else 0, clerk=clerk)
-        .filter(status__in=OPEN_TICKET)
         .select_related("zone", "hall")
         .first()
     )
@@ -79,3 +78,19 @@ def prefill(ticket: Ticket, clerk) -> Prefill:
         name, phone = out.authorisation.principal_name, out.authorisation.principal_phone
     out.values = {"applicant_name": name, "applicant_phone": phone}
     return out
+
+
+def link(request, ticket: Ticket, application) -> bool:
+    """Link the application just filed to its ticket; if the ticket moved on meanwhile (转移,
+    办结 by another page), the application stands and the clerk is told to link it by hand."""
+    from django.contrib import messages
+
+    from .actions import link_application
+    from .workflow import TicketError
+
+    try:
+        link_application(ticket, application, clerk=request.user)
+    except TicketError as exc:
+        messages.warning(request, f"办件已提交，但未能关联{ticket.number}号：{exc}")
+        return False
+    return True

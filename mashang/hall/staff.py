@@ -252,7 +252,9 @@ def proxy_detail(request, pk: int):
         else:
             messages.success(request, f"已代为提交 {application.number}。")
             if ticket is not None:
-                actions.link_application(ticket, application, clerk=request.user)
+                from .intake import link
+
+                link(request, ticket, application)
                 return redirect("hall_workbench")
             return redirect("hall_proxy_detail", auth.pk)
     return render(

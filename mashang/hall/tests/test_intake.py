@@ -147,3 +147,33 @@ def test_a_proxy_with_an_authorisation_from_the_ticket_phone_files_under_it(
     from mashang.hall.intake import authorisation_for
 
     assert authorisation_for(people.proxy_clerk, "13900004444") is None
+
+
+def test_a_ticket_that_moved_on_leaves_the_application_filed_and_says_so(
+    client,
+    open_hall,
+    people,
+    catalog,  # noqa: F811
+):
+    ticket = checked_in(open_hall, catalog)
+    serve(people.window_clerk, open_hall.w5, ticket)
+    client.login(username="t_window_clerk", password=PASSWORD)
+    url = intake_link(client, ticket)
+    client.get(url)
+    actions.act(ticket, "start", clerk=people.window_clerk)
+    actions.act(ticket, "finish", clerk=people.window_clerk)  # finished before the form is sent
+    response = client.post(
+        url,
+        {
+            "applicant_kind": "person",
+            "applicant_name": "王大妈",
+            "applicant_id_number": "430422199202021234",
+            "applicant_phone": "13900005555",
+            "f_project_name": "农村自建房",
+            "seen": [str(catalog.id_card.pk)],
+            "delivery": "pickup",
+        },
+        follow=True,
+    )
+    assert Application.objects.count() == 1
+    assert "未能关联A001号" in response.content.decode()

@@ -10,8 +10,12 @@ call-to-display latency with 104 windows calling, over gunicorn sync workers.
    from one client, then 104 windows each calling every `--interval` seconds while
    `--screens` screens poll it, each through gunicorn on `--port`: the latency from a call's
    commit to the first poll that shows it (p50/p99).
-Creates and drops the database `h14_bench` (trust auth on 127.0.0.1:5432). Prints figures;
-asserts nothing.
+3. The same with server-sent events instead (a minimal SSE endpoint that exists only in this
+   bench, `sse_app` below: each open stream checks for new calls every 0.2 s and pushes them),
+   on gunicorn gthread workers (a thread per open screen); and what SSE does to sync workers:
+   once every worker holds a screen's stream, the next request waits.
+Creates and drops the database $BENCH_HALL_DB (default h14_bench; trust auth on
+127.0.0.1:5432). Prints figures; asserts nothing.
 """
 
 import argparse
@@ -26,7 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-DB = "h14_bench"
+DB = os.environ.get("BENCH_HALL_DB", "h14_bench")
 ENV = dict(
     DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{DB}",
     SECRET_KEY="bench-only-" + "x" * 50,
@@ -127,20 +131,63 @@ def bench_workbench(zone, window, clerk, seconds: float) -> None:
     connection.close()
 
 
-def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
-    env = {**os.environ, **ENV}
+SSE_CHECK = 0.2  # seconds between an open stream's checks for new calls
+
+
+def sse_app(environ, start_response):
+    """Django, plus `/bench/sse?hall=` streaming new calls as server-sent events (bench only)."""
+    from mashang.wsgi import application
+
+    if environ.get("PATH_INFO") != "/bench/sse":
+        return application(environ, start_response)
+    start_response("200 OK", [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")])
+    return _events()
+
+
+def _events():
+    from django.db import connection
+
+    from mashang.hall.models import Call
+
+    try:
+        last = Call.objects.values_list("id", flat=True).first() or 0
+        yield b": open\n\n"
+        quiet = 0.0
+        while True:
+            calls = list(
+                Call.objects.filter(id__gt=last)
+                .order_by("id")
+                .values_list("id", "ticket__number", "window__number")
+            )
+            for call_id, number, window in calls:
+                last = call_id
+                data = json.dumps({"id": call_id, "number": number, "window": window})
+                yield f"id: {call_id}\ndata: {data}\n\n".encode()
+            quiet = 0.0 if calls else quiet + SSE_CHECK
+            if quiet >= 1:
+                yield b": ping\n\n"  # lets a dead client be noticed
+                quiet = 0.0
+            time.sleep(SSE_CHECK)
+    finally:
+        connection.close()
+
+
+def start_gunicorn(port: int, workers: int, threads: int = 0) -> subprocess.Popen:
+    env = {**os.environ, **ENV, "PYTHONPATH": str(ROOT / "bench")}
+    extra = ["--worker-class", "gthread", "--threads", str(threads)] if threads else []
     proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
-            "mashang.wsgi:application",
+            "bench_hall:sse_app",
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
             "--log-level",
             "warning",
+            *extra,
         ],
         cwd=ROOT,
         env=env,
@@ -178,13 +225,15 @@ def bench_feed_rate(url: str, seconds: float) -> None:
     )
 
 
-def bench_latency(url, zone, windows, clerks, seconds, interval, screens) -> None:
+def bench_latency(url, zone, windows, clerks, seconds, interval, screens, sse=None) -> None:
+    """`sse`: the stream's URL, read by the screens instead of polling `url`."""
     from django.db import connection
 
     from mashang.hall import actions
 
     for w, c in zip(windows, clerks, strict=True):
-        actions.sign_on(w, clerk=c)
+        if actions.current_session(c) is None:
+            actions.sign_on(w, clerk=c)
     for _ in range(len(windows) * int(seconds / interval + 3)):
         actions.take_ticket(zone)
     connection.close()
@@ -224,9 +273,19 @@ def bench_latency(url, zone, windows, clerks, seconds, interval, screens) -> Non
                         seen.setdefault(c["id"], now)
             stop.wait(1.0)
 
+    def sse_loop():
+        with urllib.request.urlopen(sse, timeout=10) as stream:
+            for line in stream:
+                now = time.time()
+                if line.startswith(b"data: "):
+                    with lock:
+                        seen.setdefault(json.loads(line[6:])["id"], now)
+                if stop.is_set():
+                    break
+
     pool = 13  # 104 windows on 13 threads: 8 windows each
     threads = [threading.Thread(target=window_loop, args=(j, pool)) for j in range(pool)]
-    threads += [threading.Thread(target=screen_loop) for _ in range(screens)]
+    threads += [threading.Thread(target=sse_loop if sse else screen_loop) for _ in range(screens)]
     for t in threads:
         t.start()
     time.sleep(seconds)
@@ -234,12 +293,29 @@ def bench_latency(url, zone, windows, clerks, seconds, interval, screens) -> Non
     for t in threads:
         t.join()
     lat = [seen[k] - committed[k] for k in committed if k in seen]
+    how = "on server-sent events" if sse else "polling 1/s"
     print(
         f"screen latency, {len(windows)} windows each calling every {interval:g} s "
-        f"({len(committed) / seconds:.1f} calls/s), {screens} screens polling 1/s: "
+        f"({len(committed) / seconds:.1f} calls/s), {screens} screens {how}: "
         f"{len(lat)}/{len(committed)} calls shown, p50 {pct(lat, 50) * 1000:.0f} ms, "
         f"p99 {pct(lat, 99) * 1000:.0f} ms, max {max(lat) * 1000:.0f} ms"
     )
+
+
+def sync_workers_and_sse(base: str, sse: str, workers: int) -> None:
+    """Open one SSE stream per sync worker, then time an ordinary request."""
+    streams = [urllib.request.urlopen(sse, timeout=10) for _ in range(workers)]
+    for s in streams:
+        s.readline()  # the stream is open: that worker is now taken
+    start = time.perf_counter()
+    try:
+        urllib.request.urlopen(f"{base}/healthz", timeout=5).read()
+        waited = f"answered in {(time.perf_counter() - start) * 1000:.0f} ms"
+    except OSError:
+        waited = f"no answer within {time.perf_counter() - start:.1f} s"
+    for s in streams:
+        s.close()
+    print(f"sync workers: {workers} screens on SSE hold all {workers} workers; /healthz {waited}")
 
 
 def main() -> None:
@@ -254,10 +330,22 @@ def main() -> None:
     setup_django()
     hall, zone, windows, clerks = build_hall()
     bench_workbench(zone, windows[0], clerks[0], args.seconds)
+    base = f"http://127.0.0.1:{args.port}"
+    url = f"{base}/hall/screen/calls.json?hall={hall.code}"
+    sse = f"{base}/bench/sse?hall={hall.code}"
     proc = start_gunicorn(args.port, args.workers)
     try:
-        url = f"http://127.0.0.1:{args.port}/hall/screen/calls.json?hall={hall.code}"
         bench_feed_rate(url, 5)
+        bench_latency(url, zone, windows, clerks, args.seconds, args.interval, args.screens)
+        sync_workers_and_sse(base, sse, args.workers)
+    finally:
+        proc.terminate()
+        proc.wait()
+    threads = args.screens + 4
+    proc = start_gunicorn(args.port, args.workers, threads=threads)
+    try:
+        print(f"gunicorn gthread: {args.workers} workers × {threads} threads")
+        bench_latency(url, zone, windows, clerks, args.seconds, args.interval, args.screens, sse)
         bench_latency(url, zone, windows, clerks, args.seconds, args.interval, args.screens)
     finally:
         proc.terminate()

@@ -1,6 +1,8 @@
 """The hall floor in a real browser: a phone ticket, a window call, the screen and the phone."""
 
+import re
 import time
+from datetime import UTC
 
 import pytest
 from playwright.sync_api import expect
@@ -189,3 +191,53 @@ def test_the_hall_phone_pages_fit_a_finger(live_server, phone, county):
     # The entrance kiosk is a touch screen, not a phone: its buttons, not its width, are checked.
     phone.goto(f"{live_server.url}/hall/kiosk/")
     assert phone.evaluate(MEASURE) == []
+
+
+def test_the_screen_clock_shows_server_time_on_a_kiosk_with_a_wrong_clock(
+    live_server, browser, county, people
+):
+    from datetime import datetime, timedelta, timezone
+
+    hall = make_hall(county, hours=False)
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    page = context.new_page()
+    page.clock.install(time=datetime(2001, 1, 1, 3, 0, tzinfo=UTC))  # years off
+    page.goto(f"{live_server.url}/hall/screen/?hall={hall.hall.code}")
+    shanghai = datetime.now(timezone(timedelta(hours=8)))
+    expect(page.locator("#clock")).to_contain_text(f"{shanghai.year}/{shanghai.month}/")
+    expect(page.locator("#clock")).not_to_contain_text("2001")
+    context.close()
+
+
+def test_booking_a_bundle_keeps_it_through_the_login_and_the_zone(
+    live_server,
+    phone,
+    county,
+    people,
+    catalog,  # noqa: F811
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mashang.hall.models import Appointment, Slot
+
+    hall = make_hall(county, hours=False)
+    hall.b.units.set([county.units.housing])  # the bundle's lead unit
+    day = timezone.localdate() + timedelta(days=2)
+    from datetime import time as clock
+
+    slot = Slot.objects.create(zone=hall.b, day=day, start=clock(9), end=clock(10), capacity=3)
+    phone.goto(f"{live_server.url}/hall/book/?bundle={catalog.bundle.code}")
+    expect(phone).to_have_title(re.compile("^预约办理 · 手机验证"))
+    phone.fill("#phone", "13900007777")
+    phone.get_by_role("button", name="获取短信验证码").click()
+    phone.fill("#code", code_from_outbox())
+    phone.get_by_role("button", name="确认").click()
+    expect(phone.locator("#zone-name")).to_contain_text("社保医保区")  # preselected
+    expect(phone.get_by_text("建设开工一件事")).to_be_visible()
+    phone.fill("#name", "李四")
+    phone.check(f"input[name=slot][value='{slot.pk}']")
+    phone.get_by_role("button", name="确认预约").click()
+    expect(phone.locator("#code")).to_be_visible()
+    assert Appointment.objects.get().bundle == catalog.bundle

@@ -107,16 +107,31 @@ def window_new(request):
         item = get_object_or_404(published_items(), code=request.GET["item"])
     elif request.GET.get("bundle"):
         bundle = get_object_or_404(Bundle, code=request.GET["bundle"], is_active=True)
+    # ?ticket=: started from the hall ticket being served, pre-filled from it (hall.intake)
+    ticket = prefill = None
+    if request.GET.get("ticket"):
+        from mashang.hall import intake
+
+        ticket = intake.held_ticket(request.user, request.GET["ticket"])
+        prefill = intake.prefill(ticket, request.user)
+        if item is None and bundle is None and (prefill.item or prefill.bundle):
+            return redirect(prefill.url)
     if item is None and bundle is None:
         items, bundles = _catalogue_search(q)
         return render(
             request,
             "applications/window_search.html",
-            {"nav": nav_for(request.user), "q": q, "items": items, "bundles": bundles},
+            {
+                "nav": nav_for(request.user),
+                "q": q,
+                "items": items,
+                "bundles": bundles,
+                "ticket": ticket,
+            },
         )
     entries = actions.checklist(item, bundle)
     fields = actions.form_fields(item, bundle)
-    errors, values = {}, {}
+    errors, values = {}, dict(prefill.values) if prefill else {}
     if request.method == "POST":
         values = request.POST
         files, errors = _checked_files(
@@ -159,6 +174,10 @@ def window_new(request):
                 errors.update(exc.errors)
             else:
                 messages.success(request, f"已收件 {application.number}，请在下方作出受理决定。")
+                if ticket is not None:
+                    from mashang.hall import intake
+
+                    intake.link(request, ticket, application)
                 return redirect("application_detail", application.pk)
     version = current_version(item) if item else None
     return render(
@@ -175,6 +194,7 @@ def window_new(request):
             "values": values,
             "deliveries": Delivery.choices,
             "token": values.get("token") or uuid.uuid4().hex,
+            "ticket": ticket,
         },
     )
 

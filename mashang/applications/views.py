@@ -46,8 +46,10 @@ def _verified_phone(session) -> str | None:
 
 
 @public_view
-def my_login(request):
-    """Phone + SMS code: the same codes, limits and answers whether or not the phone is known."""
+def my_login(request, template_name: str = "applications/my_login.html"):
+    """Phone + SMS code: the same codes, limits and answers whether or not the phone is known.
+    Another page that needs a verified phone (预约, 上门办) passes its own template, which
+    extends this one and says what the code is for."""
     next_url = request.GET.get("next") or request.POST.get("next") or reverse("my_list")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = reverse("my_list")
@@ -85,7 +87,7 @@ def my_login(request):
                 return redirect(next_url)
     return render(
         request,
-        "applications/my_login.html",
+        template_name,
         {
             "errors": errors,
             "error_list": _errors(errors),

@@ -19,6 +19,7 @@ STAFF_NAV = [
     ("hall_proxy_list", "帮代办"),
     ("hall_visit_list", "上门办"),
     ("hall_figures", "大厅统计"),
+    ("hall_wall", "大厅数据大屏"),
     ("inbox", "消息"),
     ("efficiency", "效能统计"),
     ("stats_overview", "统计概览"),

@@ -87,6 +87,14 @@ def _event(ticket, action, old, actor=None, note="") -> None:
     )
 
 
+class HallClosed(TicketError):
+    """Out of hours: a notice for the whole page, not a problem with one answer."""
+
+
+def closed_message(hall: Hall) -> str:
+    return f"{hall.name}当前不在服务时间，请在服务时间内取号。"
+
+
 def is_after_hours(hall: Hall, now: datetime) -> bool:
     local = now.astimezone(SHANGHAI)
     return hall.hours.filter(
@@ -113,6 +121,29 @@ def accepted_items(hall: Hall):
     from mashang.catalog.queries import published_items
 
     return published_items().filter(level__in=LEVELS.get(hall.level, [hall.level]))
+
+
+def zone_for(hall: Hall, *, item=None, bundle=None) -> Zone | None:
+    """The zone of `hall` that serves an item or a 一件事: for a 一件事 the zone of its topic
+    (life event, business stage), else of its lead unit; for an item the zone of its unit, else
+    of its topic; else the hall's general zone (the first bound to no unit: 综合受理)."""
+    zones = list(Zone.objects.filter(hall=hall).prefetch_related("units", "topics"))
+    thing = bundle or item
+    if thing is None:
+        return None
+    topics = set(thing.topics.values_list("pk", flat=True))
+    unit_id = bundle.lead_unit_id if bundle is not None else item.unit_id
+    by_topic = lambda z: bool(topics & {t.pk for t in z.topics.all()})  # noqa: E731
+    by_unit = lambda z: unit_id in {u.pk for u in z.units.all()}  # noqa: E731
+    # A 一件事 goes where its life event is served; a single item to its department's zone.
+    for matches in (
+        *((by_topic, by_unit) if bundle is not None else (by_unit, by_topic)),
+        lambda z: not z.units.all(),
+    ):
+        found = [z for z in zones if matches(z)]
+        if found:
+            return found[0]
+    return None
 
 
 def schedule(hall: Hall) -> list[str]:
@@ -154,7 +185,7 @@ def take_ticket(
         if problem:
             raise TicketError(problem)
     if source != TicketSource.APPOINTMENT and not hall_open(hall, now):
-        raise TicketError(f"{hall.name}当前不在服务时间，请在服务时间内取号。")
+        raise HallClosed(closed_message(hall))
     day = local_day(now)
     serial = next_value(f"ticket:{zone.pk}:{day:%Y%m%d}")
     ticket = Ticket.objects.create(
@@ -339,7 +370,12 @@ def link_application(ticket: Ticket, application, *, clerk) -> Ticket:
         raise TicketError(f"{ticket.number}号不在您的窗口办理中。")
     from mashang.applications.queries import applications_for
 
-    if not applications_for(clerk).filter(pk=application.pk).exists():
+    from .models import ProxyFiling
+
+    mine = applications_for(clerk).filter(pk=application.pk).exists() or (
+        ProxyFiling.objects.filter(application=application, proxy=clerk).exists()
+    )  # a 帮代办员 sees no case list, but links what they filed themselves
+    if not mine:
         raise TicketError("您无权关联这个办件。")
     ticket.application = application
     ticket.save(update_fields=["application"])

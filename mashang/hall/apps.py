@@ -11,13 +11,15 @@ class HallConfig(AppConfig):
         from mashang.notifications.templates_default import DEFAULTS
 
         from .messages import TEMPLATES
+        from .rollups import refresh
         from .sweep import run_hall_sweep
 
         jobs.register("hall_sweep", run_hall_sweep, every=30, label="大厅提醒与爽约")
+        jobs.register("hall_rollups", refresh, every=300, label="大厅统计日汇总：已写行数")
 
         from mashang.stats.sections import Section, register
 
-        from . import metrics
+        from . import metrics, rollups
 
         register(
             Section(
@@ -25,6 +27,7 @@ class HallConfig(AppConfig):
                 label="大厅统计",
                 url_name="hall_figures",
                 figures=lambda since=None, until=None: metrics.figures(since, until),
+                rebuild=lambda: rollups.refresh(full=True),
             )
         )
 

@@ -418,3 +418,48 @@ class HallHours(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "大厅服务时间"
         ordering = ["hall", "weekday", "opens"]
+
+
+# --- daily roll-ups of the figures ---------------------------------------------------------------
+
+
+class HallDayFact(models.Model):
+    """One day's figures of a zone at a window with a clerk (tickets by the day taken), or,
+    with no window, the zone's appointments (by slot day) and the hall's 帮代办/上门办.
+
+    Waits and serving times are histograms {tenths of a minute: tickets}: a percentile read
+    from the merged histograms is exactly the percentile of the tickets (rounding to 0.1
+    minute is monotone, so it commutes with taking the k-th value). `metrics.figures` reads
+    these for whole past days and the tickets themselves for the rest (`rollups.py`)."""
+
+    day = models.DateField(db_index=True)
+    # no hall: 帮代办 filings, which belong to a proxy, not to a hall
+    hall = models.ForeignKey(Hall, null=True, on_delete=models.CASCADE, related_name="+")
+    zone = models.ForeignKey(Zone, null=True, on_delete=models.CASCADE, related_name="+")
+    window = models.ForeignKey(Window, null=True, on_delete=models.SET_NULL, related_name="+")
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    tickets = models.PositiveIntegerField(default=0)
+    served = models.PositiveIntegerField(default=0)
+    no_shows = models.PositiveIntegerField(default=0)
+    after_hours = models.PositiveIntegerField(default=0)
+    waits = models.JSONField(default=dict)
+    serves = models.JSONField(default=dict)
+    booked = models.PositiveIntegerField(default=0)
+    kept = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    appointment_no_shows = models.PositiveIntegerField(default=0)
+    proxy = models.PositiveIntegerField(default=0)
+    home_visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "大厅统计日汇总"
+        indexes = [models.Index(fields=["day", "hall"])]
+
+
+class HallFactsState(models.Model):
+    """How far the hall roll-ups reach (one row): they cover the days before `built_until`."""
+
+    built_at = models.DateTimeField(null=True, blank=True)
+    built_until = models.DateField(null=True, blank=True)

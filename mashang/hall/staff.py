@@ -50,12 +50,21 @@ def workbench(request):
             busy=busy,
         )
         return render(request, "hall/workbench_signon.html", context)
+    from .intake import prefill
+
     window = session.window
     held = _held(request.user)
     waiting = actions.waiting_for(window).select_related("zone")
     context.update(
         window=window,
-        held=[(t, [(m, MOVES[m].label) for m in allowed(t, request.user)]) for t in held],
+        held=[
+            (
+                t,
+                [(m, MOVES[m].label) for m in allowed(t, request.user)],
+                None if t.application_id else prefill(t, request.user),
+            )
+            for t in held
+        ],
         waiting=list(waiting[:20]),
         waiting_count=waiting.count(),
         zones=Zone.objects.filter(hall=window.hall_id),
@@ -213,7 +222,11 @@ def proxy_detail(request, pk: int):
     from mashang.applications import actions as application_actions
     from mashang.catalog.queries import published_items
 
+    from .intake import held_ticket
+
     auth = get_object_or_404(proxy.authorisations_for(request.user), pk=pk)
+    # ?ticket=: filing for the ticket being served at this proxy's window; linked once filed
+    ticket = held_ticket(request.user, request.GET["ticket"]) if request.GET.get("ticket") else None
     item = None
     code = (request.GET.get("item") or request.POST.get("item") or "").strip()
     if code:
@@ -238,6 +251,11 @@ def proxy_detail(request, pk: int):
             messages.error(request, str(exc))
         else:
             messages.success(request, f"已代为提交 {application.number}。")
+            if ticket is not None:
+                from .intake import link
+
+                link(request, ticket, application)
+                return redirect("hall_workbench")
             return redirect("hall_proxy_detail", auth.pk)
     return render(
         request,
@@ -253,6 +271,7 @@ def proxy_detail(request, pk: int):
             ],
             "entries": entries,
             "may_file": auth.proxy_id == request.user.pk,
+            "ticket": ticket,
         },
     )
 

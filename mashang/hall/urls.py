@@ -1,5 +1,7 @@
 from django.urls import path
 
+from mashang.applications.views import my_login
+
 from . import staff, views
 
 urlpatterns = [
@@ -12,6 +14,11 @@ urlpatterns = [
     path("hall/t/<str:token>/state.json", views.ticket_state, name="hall_ticket_state"),
     path("hall/t/<str:token>/cancel", views.ticket_cancel, name="hall_ticket_cancel"),
     path("hall/book/", views.book, name="hall_book"),
+    # the same phone check as 我的办件, saying what it is for
+    path("hall/book/login", my_login, {"template_name": "hall/login_book.html"}, "hall_book_login"),
+    path(
+        "hall/visit/login", my_login, {"template_name": "hall/login_visit.html"}, "hall_visit_login"
+    ),
     path("hall/a/<str:token>", views.appointment_page, name="hall_appointment"),
     path("staff/hall/window/", staff.workbench, name="hall_workbench"),
     path("staff/hall/window/signon", staff.sign_on, name="hall_sign_on"),

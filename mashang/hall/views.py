@@ -5,6 +5,7 @@ unchanged answer is a 304 of a few bytes (the figures and the reasons are in REA
 """
 
 import json
+from urllib.parse import urlencode
 
 import segno
 from django.http import Http404, HttpResponse, JsonResponse
@@ -46,11 +47,21 @@ def _etag_json(request, payload: dict, version: str) -> HttpResponse:
     return response
 
 
+def _server_ms() -> int:
+    return int(timezone.now().timestamp() * 1000)
+
+
 @public_view
 def screen(request):
+    """The calling screen. Its clock shows the server's time (sent with every poll, 304s
+    included), so a kiosk PC with a wrong clock or time zone cannot mislead the hall."""
     hall = _hall(request)
     portrait = request.GET.get("layout") == "portrait"
-    return render(request, "hall/screen.html", {"hall": hall, "portrait": portrait})
+    return render(
+        request,
+        "hall/screen.html",
+        {"hall": hall, "portrait": portrait, "server_ms": _server_ms()},
+    )
 
 
 @public_view
@@ -62,6 +73,7 @@ def screen_calls(request):
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
         response["ETag"] = etag
+        response["X-Server-Time"] = _server_ms()
         return response
     calls = Call.objects.filter(hall=hall).select_related("ticket", "window")[:SCREEN_CALLS]
     payload = {
@@ -77,7 +89,14 @@ def screen_calls(request):
             for c in calls
         ],
     }
-    return _etag_json(request, payload, str(latest))
+    response = _etag_json(request, payload, str(latest))
+    response["X-Server-Time"] = _server_ms()
+    return response
+
+
+def _closed(hall) -> str:
+    """The out-of-hours notice, shown once at the top of the kiosk and phone pages."""
+    return "" if actions.hall_open(hall, timezone.now()) else actions.closed_message(hall)
 
 
 def _zones(hall):
@@ -101,6 +120,8 @@ def kiosk(request):
                 zone, source=TicketSource.KIOSK, lane=request.POST.get("lane", "")
             )
             return redirect("hall_kiosk_ticket", ticket.token)
+        except actions.HallClosed:
+            pass  # the page says so once, below
         except TicketError as exc:
             error = str(exc)
     lanes = [(v, label) for v, label in Lane.choices if v and v != Lane.APPOINTMENT]
@@ -116,6 +137,7 @@ def kiosk(request):
             "error": error,
             "qr": qr,
             "schedule": actions.schedule(hall),
+            "closed": _closed(hall),
         },
     )
 
@@ -151,6 +173,8 @@ def take(request, code: str):
                     lane=values.get("lane", ""),
                     phone=phone,
                 )
+            except actions.HallClosed:
+                pass  # the page says so once, above the form
             except TicketError as exc:
                 errors["zone"] = str(exc)
             else:
@@ -167,6 +191,7 @@ def take(request, code: str):
             "error_list": list(errors.items()),
             "values": values,
             "schedule": actions.schedule(hall),
+            "closed": _closed(hall),
             "items": (
                 list(actions.accepted_items(hall).order_by("name")[:80])
                 if hall.kind != HallKind.CENTRE
@@ -237,7 +262,9 @@ def book(request):
     hall = _hall(request)
     phone = _verified_phone(request)
     if phone is None:
-        return redirect(f"{reverse('my_login')}?next={request.get_full_path()}")
+        return redirect(
+            f"{reverse('hall_book_login')}?{urlencode({'next': request.get_full_path()})}"
+        )
     item = bundle = None
     if request.GET.get("item"):
         item = published_items().filter(code=request.GET["item"]).first()
@@ -245,9 +272,8 @@ def book(request):
         bundle = Bundle.objects.filter(code=request.GET["bundle"], is_active=True).first()
     zones = _zones(hall)
     zone = next((z for z in zones if str(z.pk) == request.GET.get("zone")), None)
-    if zone is None and (item or bundle):
-        unit_id = item.unit_id if item else bundle.lead_unit_id
-        zone = next((z for z in zones if unit_id in {u.pk for u in z.units.all()}), None)
+    if zone is None and "zone" not in request.GET and (item or bundle):
+        zone = actions.zone_for(hall, item=item, bundle=bundle)  # ?zone=0: let me choose
     error = None
     if request.method == "POST" and zone is not None:
         slot = Slot.objects.filter(zone=zone, pk=request.POST.get("slot") or 0).first()
@@ -275,6 +301,10 @@ def book(request):
             "slots": slots,
             "error": error,
             "name": request.POST.get("name", ""),
+            # what is being booked travels with every zone link (and the form's own URL)
+            "carry": urlencode(
+                {k: request.GET[k] for k in ("item", "bundle") if request.GET.get(k)}
+            ),
         },
     )
 
@@ -323,7 +353,9 @@ def visit_request(request):
 
     phone = _verified_phone(request)
     if phone is None:
-        return redirect(f"{reverse('my_login')}?next={request.get_full_path()}")
+        return redirect(
+            f"{reverse('hall_visit_login')}?{urlencode({'next': request.get_full_path()})}"
+        )
     halls = Hall.objects.filter(is_active=True).order_by("id")
     errors, values, done = {}, {}, None
     if request.method == "POST":

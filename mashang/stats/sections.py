@@ -14,6 +14,8 @@ class Section:
     label: str
     url_name: str
     figures: Callable[..., dict]  # figures(since=None, until=None) -> dict
+    # rebuilds the section's own daily roll-ups, if it keeps any (`manage.py rollups`)
+    rebuild: Callable[[], object] | None = None
 
 
 SECTIONS: dict[str, Section] = {}

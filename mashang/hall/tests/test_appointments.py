@@ -199,7 +199,7 @@ def verify(client, phone=PHONE):
 
 def test_booking_on_the_phone_needs_a_verified_phone(client, slot):
     response = client.get(f"/hall/book/?zone={slot.zone_id}")
-    assert response.status_code == 302 and response.url.startswith("/my/login?next=")
+    assert response.status_code == 302 and response.url.startswith("/hall/book/login?next=")
 
 
 def test_booking_page_books_and_the_link_cancels(client, slot):

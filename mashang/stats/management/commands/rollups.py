@@ -18,6 +18,12 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        from mashang.stats.sections import SECTIONS
+
+        # The pillars that keep their own roll-ups (the hall's HallDayFact) rebuild them too.
+        for section in SECTIONS.values():
+            if section.rebuild is not None:
+                self.stdout.write(f"{section.label}日汇总已重建：{section.rebuild()} 行。")
         today = _today()
         first = Appeal.objects.order_by("received_at").values_list("received_at", flat=True).first()
         if first is None:

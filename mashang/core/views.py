@@ -64,8 +64,19 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    """A Chinese page that needs no database or context (whatever broke may be one of them)."""
+    """A Chinese page that needs no database or context (whatever broke may be one of them).
+
+    The database not answering or the media disk full, raised outside a view (a middleware:
+    the session, the login), get the 503 of `middleware.ServiceUnavailable` instead."""
+    import sys
+
     from django.template import loader
+
+    from .middleware import unavailable_reason, unavailable_response
+
+    reason = unavailable_reason(sys.exc_info()[1])
+    if reason is not None:
+        return unavailable_response(request.path, reason)
 
     return HttpResponse(loader.get_template("core/500.html").render(), status=500)
 

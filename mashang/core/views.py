@@ -81,6 +81,20 @@ def server_error(request):
     return HttpResponse(loader.get_template("core/500.html").render(), status=500)
 
 
+def bad_request(request, exception=None):
+    """Django's 400, except when the cause was the database going away: the session could not
+    be saved at the end of the request (Django reports that as SessionInterrupted, a 400), which
+    is the 503 of `middleware.ServiceUnavailable`, not the citizen's fault."""
+    from django.views.defaults import bad_request as default_bad_request
+
+    from .middleware import unavailable_reason, unavailable_response
+
+    reason = unavailable_reason(exception)
+    if reason is not None:
+        return unavailable_response(request.path, reason)
+    return default_bad_request(request, exception)
+
+
 def csrf_failure(request, reason=""):
     """An expired form (the page was open too long, or cookies were cleared), said plainly."""
     return permission_denied(

@@ -7,6 +7,7 @@ and the checks afterwards: every receipt a client got is in the database with it
 and its SMS row, and no appeal anywhere is half-written.
 """
 
+import itertools
 import json
 import os
 import random
@@ -16,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -53,10 +55,13 @@ def missing_binaries() -> str | None:
 
 
 class PrivatePostgres:
-    """A throwaway cluster in `base` on a free port; `stop`/`start` restart it for real."""
+    """A throwaway cluster on a free port; `stop`/`start` restart it for real.
 
-    def __init__(self, base: Path):
-        self.base = Path(base)
+    Its folder is a fresh one under the system's temporary directory: run as root, the
+    cluster belongs to the `postgres` user, who cannot enter pytest's private folders."""
+
+    def __init__(self):
+        self.base = Path(tempfile.mkdtemp(prefix="mashang-faults-pg-"))
         self.data = self.base / "data"
         self.port = free_port()
         self.bin = pg_bin()
@@ -69,7 +74,6 @@ class PrivatePostgres:
         return subprocess.run(cmd, capture_output=True, text=True, check=check, timeout=timeout)
 
     def init(self) -> "PrivatePostgres":
-        self.base.mkdir(parents=True, exist_ok=True)
         if self.as_postgres:
             shutil.chown(self.base, "postgres")
         self._run(
@@ -358,6 +362,9 @@ def _clear_503(kind: str, response) -> bool:
     )
 
 
+_RUNS = itertools.count(random.SystemRandom().randrange(1000) * 100)
+
+
 class Citizens:
     """`threads` citizens filing appeals until `stop()`: the HTML form (with the SMS code the
     demo shows), the JSON API (file, then confirm) and Open311 (one POST)."""
@@ -370,7 +377,9 @@ class Citizens:
         self.kinds = kinds
         self.outcome = Outcome()
         self._stop = threading.Event()
-        self._counter = iter(range(10**9))
+        # Fresh numbers for every run against the same database: filing tokens are idempotency
+        # keys, and a phone may file 10 appeals a day.
+        self._counter = itertools.count(next(_RUNS) * 100_000)
         self._counter_lock = threading.Lock()
         self._threads = [threading.Thread(target=self._run, args=(i,)) for i in range(threads)]
 
@@ -405,7 +414,7 @@ class Citizens:
                 time.sleep(0.05)
 
     def _phone(self, n: int) -> str:
-        return f"13{n % 10}{n:08d}"[-11:]
+        return f"13{n % 10**9:09d}"
 
     def _form(self, s, n, rng) -> None:
         o = self.outcome
@@ -518,14 +527,15 @@ def audit(pg: PrivatePostgres, dbname: str, receipts: list[str]) -> dict:
     }
 
 
-def delivered(pg: PrivatePostgres, dbname: str) -> tuple[int, int]:
-    """(receipt SMS delivered, receipt SMS in all)."""
-    ((sent, total),) = pg.query(
+def outbox(pg: PrivatePostgres, dbname: str) -> dict:
+    """The receipt SMS by status. A message the worker had claimed ("sending") when the
+    database went away stays so until its lease ends (5 minutes), then goes out again."""
+    rows = pg.query(
         dbname,
-        "SELECT count(*) FILTER (WHERE status = 'delivered'), count(*) FROM notifications_message "
-        "WHERE template = 'appeal_received'",
+        "SELECT status, count(*) FROM notifications_message WHERE template = 'appeal_received' "
+        "GROUP BY status",
     )
-    return sent, total
+    return dict(rows)
 
 
 def loadavg() -> str:
@@ -574,6 +584,7 @@ def postgres_restart(
         **audit(pg, dbname, [n for n, _t in outcome.receipts]),
     }
     figures["receipts_after_restart"] = sum(1 for _n, t in outcome.receipts if t > up_at)
+    figures["restart_seconds"] = round(up_at - stopped_at, 2)
     return figures
 
 

@@ -622,3 +622,31 @@ def kill_web_workers(
         "load": loadavg(),
         **audit(pg, dbname, [n for n, _t in outcome.receipts]),
     }
+
+
+def redis_stopped(
+    pg: PrivatePostgres, dbname: str, platform: Platform, seeded: dict, redis: PrivateRedis, *,
+    before: float = 3, down: float = 6, after: float = 4, threads: int = 6,
+) -> dict:  # fmt: skip
+    """Load on a platform whose REDIS_URL is `redis`; Redis killed for `down` s, started again."""
+    platform.wait_healthy()
+    citizens = Citizens(platform.base, seeded, threads=threads).start()
+    time.sleep(before)
+    stopped_at = time.monotonic()
+    redis.stop()
+    time.sleep(down)
+    redis.start()
+    up_at = time.monotonic()
+    time.sleep(after)
+    outcome = citizens.stop()
+    receipts_while_down = sum(1 for _n, t in outcome.receipts if stopped_at <= t < up_at)
+    return {
+        "requests": outcome.requests,
+        "503": outcome.unavailable,
+        "bad": outcome.bad[:10],
+        "by_kind": dict(outcome.kinds),
+        "receipts_while_down": receipts_while_down,
+        "serve_alive": platform.proc.poll() is None,
+        "load": loadavg(),
+        **audit(pg, dbname, [n for n, _t in outcome.receipts]),
+    }

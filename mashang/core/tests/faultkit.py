@@ -299,15 +299,17 @@ class Outcome:
     receipts: list[tuple[str, float]] = field(default_factory=list)  # (number, time)
     bad: list[str] = field(default_factory=list)  # a 500, a traceback, an unexplained 503
     lock: threading.Lock = field(default_factory=threading.Lock)
-    timeline: list[tuple[float, str]] = field(default_factory=list)  # (time, ok|503|error)
+    # (sent, answered, ok|503|error): a request sent before a moment may be answered after it
+    timeline: list[tuple[float, float, str]] = field(default_factory=list)
 
     def record(self, kind: str, response=None, error: Exception | None = None) -> str:
         now = time.monotonic()
         with self.lock:
             if error is not None:
                 self.kinds["connection error"] += 1
-                self.timeline.append((now, "error"))
+                self.timeline.append((now, now, "error"))
                 return "error"
+            sent = now - response.elapsed.total_seconds()
             status = response.status_code
             self.statuses[status] += 1
             body = response.text
@@ -320,7 +322,7 @@ class Outcome:
             elif status >= 400:
                 self.bad.append(f"{kind} {status} refused: {body[:300]}")
             self.kinds[f"{kind} {status}"] += 1
-            self.timeline.append((now, verdict))
+            self.timeline.append((sent, now, verdict))
             return verdict
 
     def acknowledge(self, number: str) -> None:
@@ -336,12 +338,13 @@ class Outcome:
         return sum(self.statuses.values()) + self.kinds["connection error"]
 
     def first_ok_after(self, moment: float) -> float | None:
-        """Seconds from `moment` to the first successful response after it."""
-        times = [t for t, v in self.timeline if t >= moment and v == "ok"]
+        """Seconds from `moment` to the first success of a request sent after it."""
+        times = [done for sent, done, v in self.timeline if sent >= moment and v == "ok"]
         return min(times) - moment if times else None
 
     def failures_after(self, moment: float) -> int:
-        return sum(1 for t, v in self.timeline if t >= moment and v != "ok")
+        """Failed requests among those sent after `moment`."""
+        return sum(1 for sent, _done, v in self.timeline if sent >= moment and v != "ok")
 
 
 def _clear_503(kind: str, response) -> bool:
@@ -540,7 +543,7 @@ def outbox(pg: PrivatePostgres, dbname: str) -> dict:
 
 def loadavg() -> str:
     try:
-        return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
     except OSError:
         return "?"
 
@@ -569,7 +572,7 @@ def postgres_restart(
         "requests": outcome.requests,
         "503": outcome.unavailable,
         "503_while_down": sum(
-            1 for t, v in outcome.timeline if stopped_at <= t < up_at and v == "503"
+            1 for sent, _d, v in outcome.timeline if stopped_at <= sent < up_at and v == "503"
         ),
         "bad": outcome.bad[:10],
         "by_kind": dict(outcome.kinds),

@@ -10,7 +10,7 @@ form, the JSON API and Open311 (faultkit.py).
 - SIGKILL: clients whose request died get a connection error, never a receipt; every receipt
   given is complete in the database; gunicorn replaces the workers and filing goes on.
 
-About 40 s in all (`bench/faults.py` runs the same with figures printed). They run on CI's
+About a minute in all on a quiet machine, two under load (`bench/faults.py` runs the same with figures printed). They run on CI's
 PostgreSQL leg; the cluster is their own, so they need the server binaries (initdb, pg_ctl).
 """
 
@@ -24,7 +24,7 @@ from . import faultkit
 pytestmark = [
     pytest.mark.skipif(
         os.environ.get("DATABASE_URL", "").split(":")[0] not in ("postgres", "postgresql"),
-        reason="process fault tests run on CI's PostgreSQL leg (a private cluster, ~40 s)",
+        reason="process fault tests run on CI's PostgreSQL leg (a private cluster, about a minute)",
     ),
     pytest.mark.skipif(
         faultkit.missing_binaries() is not None, reason=str(faultkit.missing_binaries())

@@ -10,8 +10,9 @@ form, the JSON API and Open311 (faultkit.py).
 - SIGKILL: clients whose request died get a connection error, never a receipt; every receipt
   given is complete in the database; gunicorn replaces the workers and filing goes on.
 
-About a minute in all on a quiet machine, two under load (`bench/faults.py` runs the same with figures printed). They run on CI's
-PostgreSQL leg; the cluster is their own, so they need the server binaries (initdb, pg_ctl).
+About a minute in all on a quiet machine, two under load (`bench/faults.py` runs the same
+with figures printed). They run on CI's PostgreSQL leg; the cluster is their own, so they
+need the server binaries (initdb, pg_ctl).
 """
 
 import os

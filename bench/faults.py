@@ -19,6 +19,7 @@ average (the machine is shared: timings are noisy).
 """
 
 import argparse
+import shutil
 import sys
 import tempfile
 import time
@@ -87,6 +88,7 @@ def main() -> None:
             platform.stop()
         redis.stop()
         pg.destroy()
+        shutil.rmtree(tmp, ignore_errors=True)
     print(f"total {time.monotonic() - started:.1f} s; load {faultkit.loadavg()}")
 
 

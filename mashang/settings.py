@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "mashang.core.middleware.SecurityHeaders",
+    # The database not answering or the media disk full: a Chinese 503 page (JSON on the API).
+    "mashang.core.middleware.ServiceUnavailable",
 ]
 
 ROOT_URLCONF = "mashang.urls"
@@ -128,9 +130,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envstr("REDIS_URL")
 if REDIS_URL:
+    # Fails open when Redis stops (a miss, not an error page); rate limits then count in the
+    # database (mashang/core/cache.py, ratelimit.py).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "mashang.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "mashang",
         }
@@ -187,7 +191,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # FileSystemStorage that removes a half-written file (disk full) and, inside
+    # core.storage.files_follow_rows(), the files of a transaction that rolled back.
+    "default": {"BACKEND": "mashang.core.storage.MediaStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True

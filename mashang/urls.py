@@ -15,6 +15,7 @@ admin.site.site_header = "码上办 管理后台"
 admin.site.site_title = "码上办"
 admin.site.index_title = "系统管理"
 
+handler400 = "mashang.core.views.bad_request"
 handler403 = "mashang.core.views.permission_denied"
 handler500 = "mashang.core.views.server_error"
 handler404 = "mashang.core.views.page_not_found"

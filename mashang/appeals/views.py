@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from mashang.core.access import public_view
 from mashang.core.audit import client_ip
 from mashang.core.crypto import blind_index, secret_digest
-from mashang.core.middleware import NUL_MESSAGE, keeps_typing
+from mashang.core.middleware import NUL_MESSAGE, keeps_typing, unavailable_reason
 from mashang.core.ratelimit import RateLimited, check
 from mashang.qrcodes.actions import record_scan
 from mashang.qrcodes.choices import QRKind
@@ -30,6 +30,11 @@ from .queries import (
     remember_tracked,
 )
 from .workflow import TransitionError
+
+PHOTOS_NOT_STORED = (
+    "服务器存储空间暂时不足，照片无法保存，这次没有提交，也没有留下任何记录。"
+    "您填写的内容还在：可以先去掉照片再提交，或稍后再试。"
+)
 
 FIELD_ORDER = [
     "type",
@@ -77,6 +82,7 @@ def scan(request, token: str):
         "form_token": uuid.uuid4().hex,
     }
     errors: dict[str, str] = {}
+    status = 200
     if request.method == "POST":
         post = request.POST
         values = {
@@ -111,6 +117,13 @@ def scan(request, token: str):
             errors = exc.errors
         except RateLimited as exc:
             errors = {"form": exc.message}
+        except OSError as exc:
+            # The media disk is full: nothing was kept (start_intake rolled back and removed
+            # the files); the form comes back with what was typed and says why.
+            if unavailable_reason(exc) != "storage":
+                raise
+            errors = {"photos": PHOTOS_NOT_STORED}
+            status = 503
         else:
             if result.replayed and not _owns_draft(request.session, result.draft.token):
                 # A token seen before, from another browser: say so, reveal nothing.
@@ -134,7 +147,7 @@ def scan(request, token: str):
             "content_max": CONTENT_MAX,
             "max_photos": MAX_PHOTOS,
         },
-        status=400 if errors else 200,
+        status=400 if errors and status == 200 else status,
     )
 
 

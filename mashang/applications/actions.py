@@ -23,6 +23,7 @@ from mashang.catalog.choices import ItemType, MaterialSource
 from mashang.catalog.queries import bundle_view, current_version
 from mashang.core.crypto import blind_index
 from mashang.core.idcodes import credit_code_ok
+from mashang.core.storage import files_follow_rows
 from mashang.deadlines import calendar
 from mashang.documents.numbering import next_value
 from mashang.notifications.outbox import queue_sms, queue_unit_message
@@ -284,6 +285,7 @@ def validate_form(fields, answers: dict) -> dict:
     return clean
 
 
+@files_follow_rows()  # a refused upload (disk full) leaves no file behind the rolled-back rows
 @transaction.atomic
 def file_application(
     *,
@@ -617,6 +619,7 @@ def _correction_target(application):
     return application.parent if application.parent_id else application
 
 
+@files_follow_rows()
 @transaction.atomic
 def supplement(
     application,

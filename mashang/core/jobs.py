@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import InterfaceError, OperationalError
+
 logger = logging.getLogger("mashang.worker")
 
 
@@ -95,7 +97,11 @@ class Runner:
             try:
                 result = job.func()
             except Exception as exc:  # one failing job must not stop the others
-                logger.exception("job %s failed", job.name)
+                if isinstance(exc, (OperationalError, InterfaceError)):
+                    # The database restarting: one line a job, not a traceback a second.
+                    logger.warning("job %s: database unavailable: %s", job.name, exc)
+                else:
+                    logger.exception("job %s failed", job.name)
                 outcome = Outcome(job.name, False, None, self.clock() - start, repr(exc)[:200])
             else:
                 outcome = Outcome(job.name, True, result, self.clock() - start)

@@ -1,8 +1,13 @@
+import errno
+import logging
 import secrets
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils.cache import add_never_cache_headers
+
+log = logging.getLogger(__name__)
 
 
 class RejectNulBytes:
@@ -111,3 +116,84 @@ def keeps_typing(view):
     form with what was typed (see RejectNulBytes.process_view), not a bare 400."""
     view.keeps_typing = True
     return view
+
+
+# What a 503 says, by cause. Nothing was saved: the citizen must know to try again.
+UNAVAILABLE = {
+    "database": (
+        "系统正在维护或暂时繁忙，您刚才的操作没有完成，填写的内容没有提交。"
+        "请稍后（约一分钟）再试；急事请拨打 12345 政务服务便民热线。"
+    ),
+    "storage": (
+        "服务器存储空间暂时不足，照片和材料无法保存，您这次提交没有成功，也没有留下任何记录。"
+        "请稍后再试，或先不带照片提交；急事请拨打 12345 政务服务便民热线。"
+    ),
+}
+RETRY_AFTER = {"database": 30, "storage": 300}
+STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+
+
+def unavailable_reason(exc: BaseException | None) -> str | None:
+    """ "database" when the database did not answer (restart, failover, connection lost),
+    "storage" when the media disk is full; None for anything else (a real 500)."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            return "database"
+        if isinstance(exc, OSError) and exc.errno in STORAGE_ERRNOS:
+            return "storage"
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+def unavailable_response(path: str, reason: str) -> HttpResponse:
+    """A 503 in the format of the part of the site that was asked, with Retry-After.
+
+    Renders without the database or a request context: whatever failed may be one of them."""
+    message = UNAVAILABLE[reason]
+    if path.startswith("/api/"):
+        response = JsonResponse(
+            {"code": "unavailable", "message": message, "fields": {}},
+            status=503,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    elif path.startswith("/open311/"):
+        from mashang.api.open311 import Open311Error, _error_response
+
+        fmt = "json" if ".json" in path else "xml"
+        response = _error_response(fmt, Open311Error(503, message))
+    else:
+        from django.template import loader
+
+        html = loader.get_template("core/503.html").render({"message": message})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(RETRY_AFTER[reason])
+    add_never_cache_headers(response)
+    return response
+
+
+class ServiceUnavailable:
+    """The database not answering (PostgreSQL restarting, a failover, a lost connection) or the
+    media disk full become a clear 503 with Retry-After, never a traceback or a bare 500.
+
+    Each view's writes are one transaction, so nothing half-written is left behind; Django
+    drops the broken connection at the end of the request (and CONN_HEALTH_CHECKS checks a
+    kept one before reuse), so the next request after the database is back just works.
+    Exceptions raised outside the view (a middleware) reach `views.server_error`, which gives
+    the same answer."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        reason = unavailable_reason(exception)
+        if reason is None:
+            return None
+        log.warning(
+            "503 %s unavailable: %s %s: %s", reason, request.method, request.path, exception
+        )
+        return unavailable_response(request.path, reason)

@@ -64,10 +64,35 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    """A Chinese page that needs no database or context (whatever broke may be one of them)."""
+    """A Chinese page that needs no database or context (whatever broke may be one of them).
+
+    The database not answering or the media disk full, raised outside a view (a middleware:
+    the session, the login), get the 503 of `middleware.ServiceUnavailable` instead."""
+    import sys
+
     from django.template import loader
 
+    from .middleware import unavailable_reason, unavailable_response
+
+    reason = unavailable_reason(sys.exc_info()[1])
+    if reason is not None:
+        return unavailable_response(request.path, reason)
+
     return HttpResponse(loader.get_template("core/500.html").render(), status=500)
+
+
+def bad_request(request, exception=None):
+    """Django's 400, except when the cause was the database going away: the session could not
+    be saved at the end of the request (Django reports that as SessionInterrupted, a 400), which
+    is the 503 of `middleware.ServiceUnavailable`, not the citizen's fault."""
+    from django.views.defaults import bad_request as default_bad_request
+
+    from .middleware import unavailable_reason, unavailable_response
+
+    reason = unavailable_reason(exception)
+    if reason is not None:
+        return unavailable_response(request.path, reason)
+    return default_bad_request(request, exception)
 
 
 def csrf_failure(request, reason=""):

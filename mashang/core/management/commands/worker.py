@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
 from mashang.core import jobs
@@ -29,7 +29,10 @@ class Heartbeat:
         self.passes = 0
         self.jobs: dict[str, dict] = {}
         self.written = 0.0
-        WorkerHeartbeat.objects.filter(beat_at__lt=self.started_at - FORGET_AFTER).delete()
+        try:
+            WorkerHeartbeat.objects.filter(beat_at__lt=self.started_at - FORGET_AFTER).delete()
+        except DatabaseError as exc:  # the database is restarting: forget them next time
+            logger.warning("worker: database unavailable at start: %s", exc)
 
     def record(self, outcomes: list[jobs.Outcome], force: bool = False) -> None:
         now = timezone.now()
@@ -43,6 +46,16 @@ class Heartbeat:
             }
         if not force and time.monotonic() - self.written < HEARTBEAT_EVERY:
             return
+        try:
+            self._write(now)
+        except DatabaseError as exc:
+            # PostgreSQL restarting: the worker keeps going and writes again on the next pass
+            # (the jobs themselves failed the same way and run again when it is back).
+            logger.warning("worker: heartbeat not written, database unavailable: %s", exc)
+            return
+        self.written = time.monotonic()
+
+    def _write(self, now) -> None:
         WorkerHeartbeat.objects.update_or_create(
             name=self.name,
             defaults={
@@ -54,7 +67,6 @@ class Heartbeat:
                 "jobs": self.jobs,
             },
         )
-        self.written = time.monotonic()
 
 
 class Command(BaseCommand):

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from mashang.appeals.models import Appeal
+from mashang.applications import facts as application_facts
 from mashang.core.progress import progress
 from mashang.deadlines.calendar import SHANGHAI
 from mashang.stats.facts import _today, rebuild
@@ -12,12 +13,17 @@ from mashang.stats.models import FactsState
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the daily roll-ups (DailyFact, UnitDayFact) of every past day, a month at a "
-        "time, e.g. after a restore or an import of history. The worker keeps them up to date "
+        "Rebuild the daily roll-ups of every past day, a month at a time — the appeals' "
+        "(DailyFact, UnitDayFact) and the applications' (ApplicationDayFact, RatingDayFact) — "
+        "e.g. after a restore or an import of history. The worker keeps them up to date "
         "afterwards."
     )
 
     def handle(self, *args, **options):
+        self._appeals()
+        self._applications()
+
+    def _appeals(self):
         today = _today()
         first = Appeal.objects.order_by("received_at").values_list("received_at", flat=True).first()
         if first is None:
@@ -38,3 +44,9 @@ class Command(BaseCommand):
             pk=1, defaults={"built_at": started, "built_until": today}
         )
         self.stdout.write(f"日汇总已重建：{len(months)} 个月，{written} 行。")
+
+    def _applications(self):
+        bar = progress(desc="重建办件日汇总", unit="月", stream=self.stderr)
+        months, written = application_facts.rebuild_all(tick=bar.update)
+        bar.close()
+        self.stdout.write(f"办件日汇总已重建：{months} 个月，{written} 行。")

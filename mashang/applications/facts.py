@@ -27,7 +27,7 @@ from .models import (
 # A change committed a little after the pass that should have seen it (a sweep's `now` is taken
 # before its UPDATE) is still caught: the next pass looks this far back.
 MARGIN = timedelta(minutes=10)
-FACT_GROUP = ["fday", "role", "unit_id", "item_id", "bundle_id", "channel", "level"]
+FACT_GROUP = ["fday", "role", "unit_id", "bundle_id", "channel", "level"]
 RATING_FACT_GROUP = ["fday", "unit_id", "clerk_id", "kind"]
 
 
@@ -114,7 +114,6 @@ def rebuild(days: set[date] | None = None) -> int:
                 day=row["fday"],
                 role=row["role"],
                 unit_id=row["unit_id"],
-                item_id=row["item_id"],
                 bundle_id=row["bundle_id"],
                 channel=row["channel"],
                 level=row["level"] or "",

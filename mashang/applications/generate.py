@@ -123,10 +123,10 @@ def generate_applications(
     def flush():
         nonlocal rows, parts, ratings
         with transaction.atomic():
-            Application.objects.bulk_create(rows, batch_size=1000)
+            Application.objects.bulk_create(rows, batch_size=2500)
             for part in parts:
                 part.parent_id = part.parent.pk
-            Application.objects.bulk_create(parts, batch_size=1000)
+            Application.objects.bulk_create(parts, batch_size=2500)
             ServiceRating.objects.bulk_create(
                 [
                     ServiceRating(
@@ -231,7 +231,7 @@ def generate_applications(
     while made < n:
         received = start + timedelta(seconds=rng.random() * span)
         channel = _pick(rng, CHANNELS)
-        number = f"B{made:09d}"
+        number = f"B{seed:03d}{made:09d}"  # a second run with another seed adds
         made += 1
         if bundles and rng.random() < 0.03:
             bundle = rng.choice(bundles)

@@ -299,16 +299,16 @@ class ServiceRating(models.Model):
 
 
 class ApplicationDayFact(models.Model):
-    """One row per (day received, role, reviewing unit, item, 一件事, channel, level) with the
-    count of every condition in `metrics.COUNTS` and the sums behind the average days.
+    """One row per (day received, role, reviewing unit, 一件事, channel, level) with the count
+    of every condition in `metrics.COUNTS` and the sums behind the average days.
 
     `role` tells the county's headline from the units' table: a single item counts in both,
-    a 一件事's parent only in the headline, its parts only in their units' rows."""
+    a 一件事's parent only in the headline, its parts only in their units' rows. Not per item:
+    with the county's ~1,000 items a day × item row would hold about one application."""
 
     day = models.DateField(db_index=True)
     role = models.CharField(max_length=6)  # single, parent, part
     unit_id = models.BigIntegerField()
-    item_id = models.BigIntegerField(null=True)
     bundle_id = models.BigIntegerField(null=True)
     channel = models.CharField(max_length=10)
     level = models.CharField(max_length=10, blank=True)

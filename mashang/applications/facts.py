@@ -26,7 +26,7 @@ from .models import (
 
 # A change committed a little after the pass that should have seen it (a sweep's `now` is taken
 # before its UPDATE) is still caught: the next pass looks this far back.
-MARGIN = timedelta(minutes=10)
+MARGIN = timedelta(minutes=2)
 FACT_GROUP = ["fday", "role", "unit_id", "bundle_id", "channel", "level"]
 RATING_FACT_GROUP = ["fday", "unit_id", "clerk_id", "kind"]
 

@@ -254,3 +254,13 @@ def test_benchdata_writes_bundles_parts_events_and_window_ratings(catalog, peopl
     assert done.exists()
     delivered = ApplicationEvent.objects.filter(application__in=done, kind="deliver")
     assert delivered.count() == done.count()
+
+
+def test_benchdata_needs_a_count_and_the_catalogue(county):
+    import pytest
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--applications"):
+        call_command("benchdata", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="事项库为空"):
+        call_command("benchdata", "--applications", "5", stdout=io.StringIO())

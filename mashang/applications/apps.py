@@ -15,9 +15,13 @@ class ApplicationsConfig(AppConfig):
 
         jobs.register("application_sweep", run_application_sweep, every=30, label="办件时限巡检")
 
+        from .facts import refresh
+
+        jobs.register("application_rollups", refresh, every=30, label="办件日汇总：已更新天数")
+
         from mashang.stats.sections import Section, register
 
-        from . import metrics
+        from . import facts, metrics
 
         register(
             Section(
@@ -25,6 +29,7 @@ class ApplicationsConfig(AppConfig):
                 label="办件统计",
                 url_name="application_figures",
                 figures=lambda since=None, until=None: metrics.figures(since, until),
+                rebuild=lambda tick=None: facts.rebuild_all(tick=tick)[1],
             )
         )
 

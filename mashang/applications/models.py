@@ -135,6 +135,8 @@ class Application(models.Model):
         indexes = [
             models.Index(fields=["unit", "status"]),
             models.Index(fields=["status", "received_at"]),
+            # The roll-ups' refresh finds the days whose applications changed since its last pass.
+            models.Index(fields=["updated_at"], name="application_updated"),
             models.Index(
                 fields=["warn_at"],
                 name="application_warn_pending",
@@ -287,3 +289,73 @@ class ServiceRating(models.Model):
                 name="one_rating_per_application",
             )
         ]
+        indexes = [
+            models.Index(fields=["at"], name="rating_at"),
+            models.Index(fields=["called_back_at"], name="rating_called_back"),
+        ]
+
+
+# ---- daily roll-ups (facts.py builds them, metrics.py reads them) ---------------------------
+
+
+class ApplicationDayFact(models.Model):
+    """One row per (day received, role, reviewing unit, 一件事, channel, level) with the count
+    of every condition in `metrics.COUNTS` and the sums behind the average days.
+
+    `role` tells the county's headline from the units' table: a single item counts in both,
+    a 一件事's parent only in the headline, its parts only in their units' rows. Not per item:
+    with the county's ~1,000 items a day × item row would hold about one application."""
+
+    day = models.DateField(db_index=True)
+    role = models.CharField(max_length=6)  # single, parent, part
+    unit_id = models.BigIntegerField()
+    bundle_id = models.BigIntegerField(null=True)
+    channel = models.CharField(max_length=10)
+    level = models.CharField(max_length=10, blank=True)
+
+    received = models.PositiveIntegerField(default=0)
+    online = models.PositiveIntegerField(default=0)
+    window = models.PositiveIntegerField(default=0)
+    station = models.PositiveIntegerField(default=0)
+    bundles = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    refused_acceptance = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    decided = models.PositiveIntegerField(default=0)
+    approved = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    within_legal = models.PositiveIntegerField(default=0)
+    instant = models.PositiveIntegerField(default=0)
+    first_time = models.PositiveIntegerField(default=0)
+    open = models.PositiveIntegerField(default=0)
+    overdue_open = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    days_used_sum = models.FloatField(default=0)
+    days_used_n = models.PositiveIntegerField(default=0)
+    promised_sum = models.PositiveIntegerField(default=0)
+    promised_n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "办件日汇总"
+        verbose_name_plural = "办件日汇总"
+
+
+class RatingDayFact(models.Model):
+    """好差评 per (day rated, unit, clerk, kind): what the ratings' figures sum."""
+
+    day = models.DateField(db_index=True)
+    unit_id = models.BigIntegerField()
+    clerk_id = models.BigIntegerField(null=True)
+    kind = models.CharField(max_length=12)
+    rated = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    bad = models.PositiveIntegerField(default=0)
+    bad_called_back = models.PositiveIntegerField(default=0)
+
+
+class ApplicationFactsState(models.Model):
+    """When the applications' roll-ups were last brought up to date (one row)."""
+
+    built_at = models.DateTimeField(null=True, blank=True)
+    built_until = models.DateField(null=True, blank=True)  # facts cover days before this

@@ -27,7 +27,7 @@ class HallConfig(AppConfig):
                 label="大厅统计",
                 url_name="hall_figures",
                 figures=lambda since=None, until=None: metrics.figures(since, until),
-                rebuild=lambda: rollups.refresh(full=True),
+                rebuild=lambda tick=None: rollups.refresh(full=True),
             )
         )
 

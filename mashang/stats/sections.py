@@ -14,8 +14,9 @@ class Section:
     label: str
     url_name: str
     figures: Callable[..., dict]  # figures(since=None, until=None) -> dict
-    # rebuilds the section's own daily roll-ups, if it keeps any (`manage.py rollups`)
-    rebuild: Callable[[], object] | None = None
+    # rebuilds the section's own daily roll-ups, if it keeps any (`manage.py rollups`):
+    # rebuild(tick=callable called once per month done) -> rows written
+    rebuild: Callable[..., int] | None = None
 
 
 SECTIONS: dict[str, Section] = {}

@@ -90,7 +90,7 @@ def test_the_figures_page_shows_formulas(client, apply, catalog, people):
 
 def test_benchdata_writes_applications_the_figures_can_read(catalog):
     out = io.StringIO()
-    call_command("benchdata_applications", "--applications", "300", stdout=out)
+    call_command("benchdata", "--applications", "300", stdout=out, stderr=io.StringIO())
     from mashang.applications.models import Application
 
     assert Application.objects.filter(parent__isnull=True).count() == 300

@@ -10,22 +10,31 @@ from mashang.stats.generate import Plan, generate
 
 class Command(BaseCommand):
     help = (
-        "Generate N realistic appeals (with their events unless --no-events) over the last "
-        "two years, for benchmarks. Needs the directory and placements (the demo county)."
+        "Generate realistic data for benchmarks: N appeals (with their events unless "
+        "--no-events) over the last two years, and/or N applications (办件, with 一件事 parts, "
+        "ratings and events) over the last year across the catalogue. Needs the demo county "
+        "(and the demo catalogue for applications)."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--appeals", type=int, required=True)
+        parser.add_argument("--appeals", type=int, default=0)
+        parser.add_argument("--applications", type=int, default=0)
         parser.add_argument(
-            "--no-events", action="store_true", help="appeal rows only (much faster for millions)"
+            "--no-events", action="store_true", help="rows only (much faster for millions)"
         )
-        parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument("--seed", type=int, default=None)
 
-    def handle(self, *args, appeals, no_events, seed, **options):
+    def handle(self, *args, appeals, applications, no_events, seed, **options):
+        if appeals < 0 or applications < 0 or not (appeals or applications):
+            raise CommandError("请给出 --appeals N 或 --applications N（正整数）")
+        if appeals:
+            self._appeals(appeals, no_events, 7 if seed is None else seed)
+        if applications:
+            self._applications(applications, no_events, 13 if seed is None else seed)
+
+    def _appeals(self, appeals, no_events, seed):
         from mashang.qrcodes.models import Placement
 
-        if appeals <= 0:
-            raise CommandError("--appeals 须为正整数")
         if not Placement.objects.exists():
             raise CommandError("没有二维码张贴点：请先载入县域数据（演示县）")
         plan = Plan(
@@ -51,4 +60,26 @@ class Command(BaseCommand):
         self.stdout.write(
             f"已生成 {sum(counts.values()):,} 件诉求 {counts}，"
             f"用时 {time.perf_counter() - start:.1f} 秒"
+        )
+
+    def _applications(self, applications, no_events, seed):
+        from mashang.applications.generate import generate_applications
+
+        start = time.perf_counter()
+        bar = progress(total=applications, desc="生成办件", unit="件", stream=self.stderr)
+        try:
+            made = generate_applications(
+                applications,
+                now=timezone.now(),
+                seed=seed,
+                events=not no_events,
+                tick=bar.update,
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            bar.close()
+        self.stdout.write(
+            f"已生成 {made:,} 件办件，用时 {time.perf_counter() - start:.1f} 秒"
+            "（统计日汇总由 worker 或 manage.py rollups 更新）"
         )

@@ -12,18 +12,25 @@ from mashang.stats.models import FactsState
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the daily roll-ups (DailyFact, UnitDayFact) of every past day, a month at a "
-        "time, e.g. after a restore or an import of history. The worker keeps them up to date "
-        "afterwards."
+        "Rebuild the daily roll-ups of every past day, a month at a time — the appeals' "
+        "(DailyFact, UnitDayFact) and those of every statistics section that keeps its own "
+        "(applications, the hall) — e.g. after a restore or an import of history. The worker "
+        "keeps them up to date afterwards."
     )
 
     def handle(self, *args, **options):
+        self._appeals()
         from mashang.stats.sections import SECTIONS
 
-        # The pillars that keep their own roll-ups (the hall's HallDayFact) rebuild them too.
+        # The pillars that keep their own roll-ups (applications, the hall) rebuild them too.
         for section in SECTIONS.values():
             if section.rebuild is not None:
-                self.stdout.write(f"{section.label}日汇总已重建：{section.rebuild()} 行。")
+                bar = progress(desc=f"重建{section.label}日汇总", unit="月", stream=self.stderr)
+                written = section.rebuild(tick=bar.update)
+                bar.close()
+                self.stdout.write(f"{section.label}日汇总已重建：{written} 行。")
+
+    def _appeals(self):
         today = _today()
         first = Appeal.objects.order_by("received_at").values_list("received_at", flat=True).first()
         if first is None:

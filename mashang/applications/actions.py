@@ -53,6 +53,13 @@ WARN_AT = 0.75
 ID_RE = re.compile(r"^\d{17}[\dX]$")
 USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+DATE_RE = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+NUMBER_RE = re.compile(r"^\d{1,12}(\.\d{1,4})?$")
+
+
+def field_options(field) -> list[str]:
+    """A choice field's options (the dictionary writes them separated by 、)."""
+    return [o.strip() for o in (getattr(field, "choices", "") or "").split("、") if o.strip()]
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -327,6 +334,12 @@ def validate_form(fields, answers: dict, applicant: "Applicant | None" = None) -
             errors[f"f_{f.code}"] = f"{f.label}应为以1开头的11位数字"
         elif value and f.kind == "uscc" and not credit_code_ok(value.upper()):
             errors[f"f_{f.code}"] = f"{f.label}应为18位，请核对营业执照上的代码"
+        elif value and f.kind == "choice" and value not in field_options(f):
+            errors[f"f_{f.code}"] = f"{f.label}请从{'、'.join(field_options(f))}中选择"
+        elif value and f.kind == "date" and not DATE_RE.match(value):
+            errors[f"f_{f.code}"] = f"{f.label}应为日期，如2026-01-31"
+        elif value and f.kind == "number" and not NUMBER_RE.match(value):
+            errors[f"f_{f.code}"] = f"{f.label}应为数字"
         clean[f.code] = value
     if errors:
         raise FilingError(errors)

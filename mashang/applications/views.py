@@ -5,6 +5,7 @@ session then holds the phone's blind index and the phone itself encrypted, nothi
 """
 
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import FileResponse, Http404
@@ -110,7 +111,7 @@ def apply(request, kind: str, code: str):
     item, bundle = _target(kind, code)
     phone = _verified_phone(request.session)
     if phone is None:
-        return redirect(f"{reverse('my_login')}?next={request.get_full_path()}")
+        return redirect(f"{reverse('my_login')}?{urlencode({'next': request.get_full_path()})}")
     params = request.POST if request.method == "POST" else request.GET
     plan = actions.filing_plan(item, bundle, params)
     errors, values = {}, {}
@@ -183,7 +184,13 @@ def apply(request, kind: str, code: str):
             "plan": plan,
             "entries": plan.entries,
             "fields": [
-                (f, r, values.get(f"f_{f.code}", ""), errors.get(f"f_{f.code}"))
+                (
+                    f,
+                    r,
+                    values.get(f"f_{f.code}", ""),
+                    errors.get(f"f_{f.code}"),
+                    actions.field_options(f) if f.kind == "choice" else [],
+                )
                 for f, r in plan.asked_fields
             ],
             "firm": firm,

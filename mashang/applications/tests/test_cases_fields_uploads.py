@@ -405,3 +405,25 @@ def test_applications_call_no_private_function_of_another_module():
             ):
                 offenders.append(f"{path.name}: {node.value.id}.{node.attr}")
     assert offenders == []
+
+
+def test_the_answers_survive_the_sign_in(client, cased):
+    url = apply_url(cased.item, c1=2) + "&c2=1"
+    response = client.get(url)
+    assert response.status_code == 302
+    login = client.get(response.url).content.decode()
+    assert f'name="next" value="{url.replace("&", "&amp;")}"' in login
+
+
+def test_choice_date_and_number_fields_are_asked_and_checked_as_such(client, cased, catalog):
+    from mashang.catalog.models import FormField
+
+    gender = FormField.objects.create(code="gender", label="性别", kind="choice", choices="男、女")
+    born = FormField.objects.create(code="birth_date", label="出生日期", kind="date")
+    area = FormField.objects.create(code="land_area", label="用地面积", kind="number")
+    fields = [(gender, True), (born, True), (area, True)]
+    with pytest.raises(actions.FilingError) as refused:
+        actions.validate_form(fields, {"gender": "未知", "birth_date": "昨天", "land_area": "很大"})
+    assert set(refused.value.errors) == {"f_gender", "f_birth_date", "f_land_area"}
+    good = {"gender": "女", "birth_date": "2026-11-20", "land_area": "120.5"}
+    assert actions.validate_form(fields, good) == good

@@ -243,7 +243,9 @@ class ChecklistEntry:
     name: str
     required: bool
     may_be_missing: bool
-    shared: bool  # the applicant need not bring it (government holds it, or the bundle makes it)
+    # The applicant need not bring it (government holds it, the bundle makes it, the form is
+    # it): True, or the reason why in words.
+    shared: bool | str
 
 
 def checklist(item=None, bundle=None) -> list[ChecklistEntry]:
@@ -384,10 +386,22 @@ class FilingPlan:
         return "；".join(f"{q.text}{'、'.join(q.answer_labels)}" for q in self.questions)
 
 
+# Online, the form the applicant fills in is the 申请表: it is not uploaded a second time.
+APPLICATION_FORM = "application_form"
+FILLED_ONLINE = "网上填写的申请表即为此表"
+
+
+def _online(entry: ChecklistEntry) -> ChecklistEntry:
+    if entry.material_type.code == APPLICATION_FORM and not entry.shared:
+        entry.shared = FILLED_ONLINE
+    return entry
+
+
 def filing_plan(item=None, bundle=None, params=None) -> FilingPlan:
-    """What to ask and which materials to collect for the 情形 in `params` (a QueryDict with
-    the guide's answers). The same rule as the guide's checklist (`catalog.checklist`): a
-    material tied to 情形 options is needed only when one of them is chosen."""
+    """What to ask and which materials to collect online for the 情形 in `params` (a QueryDict
+    with the guide's answers). The same rule as the guide's checklist (`catalog.checklist`): a
+    material tied to 情形 options is needed only when one of them is chosen; the 申请表 is the
+    form itself."""
     from django.http import QueryDict
 
     from mashang.catalog.checklist import bundle_guide, merge_questions, needed, version_for_guide
@@ -404,7 +418,11 @@ def filing_plan(item=None, bundle=None, params=None) -> FilingPlan:
             if mm.material_type.code == "application_form" and len(mm.item_names) > 1:
                 name = f"{bundle.name}申请表（一张表）"
             entries.append(
-                ChecklistEntry(mm.material_type, name, mm.required, mm.may_be_missing, mm.dropped)
+                _online(
+                    ChecklistEntry(
+                        mm.material_type, name, mm.required, mm.may_be_missing, mm.dropped
+                    )
+                )
             )
         fields = [(m.field, m.required) for m in guide.view.merged_fields()]
         return FilingPlan(questions, entries, fields, list(guide.view.versions))
@@ -413,12 +431,14 @@ def filing_plan(item=None, bundle=None, params=None) -> FilingPlan:
         raise FilingError({"item": "该事项暂不可办理"})
     questions = merge_questions(list(version.questions.all()), params)
     entries = [
-        ChecklistEntry(
-            m.material_type,
-            m.name,
-            m.required,
-            m.may_be_missing,
-            m.source != MaterialSource.APPLICANT or m.material_type.government_holds,
+        _online(
+            ChecklistEntry(
+                m.material_type,
+                m.name,
+                m.required,
+                m.may_be_missing,
+                m.source != MaterialSource.APPLICANT or m.material_type.government_holds,
+            )
         )
         for m in version.materials.all()
         if needed({o.pk for o in m.case_options.all()}, questions)[0]

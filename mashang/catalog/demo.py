@@ -366,7 +366,10 @@ def load_demo_catalog() -> bool:
         count = 3 if spec.name in bundle_members else 2
         for k, template in enumerate(data.OWN_MATERIALS[spec.kind][:count]):
             own_types.append(
-                MaterialType(code=f"own-{version.item_id}-{k}", name=template.format(root))
+                MaterialType(
+                    code=f"own-{version.item_id}-{k}",
+                    name=template.format(root).replace("申领申领", "申领"),
+                )
             )
     own_types = MaterialType.objects.bulk_create(own_types, batch_size=1000)
     own_by_item: dict[int, list[MaterialType]] = {}

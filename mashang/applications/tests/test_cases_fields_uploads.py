@@ -427,3 +427,18 @@ def test_choice_date_and_number_fields_are_asked_and_checked_as_such(client, cas
     assert set(refused.value.errors) == {"f_gender", "f_birth_date", "f_land_area"}
     good = {"gender": "女", "birth_date": "2026-11-20", "land_area": "120.5"}
     assert actions.validate_form(fields, good) == good
+
+
+def test_online_the_application_form_is_the_form_itself(client, catalog, people):
+    form_type = material_type("application_form", "申请表")
+    version = build_item(
+        people.admin, catalog.house.unit, "临时占道审批", materials=[form_type, catalog.id_card]
+    )
+    prove_phone(client)
+    url = reverse("apply", args=["item", version.item.code])
+    page = client.get(url).content.decode()
+    assert "网上填写的申请表即为此表" in page and f'name="file_{form_type.pk}"' not in page
+    data = {**ME, "delivery": "electronic", f"file_{catalog.id_card.pk}": jpeg()}
+    assert client.post(url, data).status_code == 302
+    states = {m.name: m.state for m in Application.objects.get().materials.all()}
+    assert states == {"申请表": "shared", "居民身份证": "received"}

@@ -318,8 +318,8 @@ def _for_applicant(application_id: int, token: str, phone: str, sms_code: str) -
 def upload_materials(
     request,
     application_id: ApplicationId,
-    material_id: Form[int],
-    files: File[list[UploadedFile]],
+    material_id: int = Form(..., ge=1, le=MAX_ID, description="材料 id（提交申请时返回）"),
+    files: File[list[UploadedFile]] = None,
     applicant_token: Form[str] = "",
     phone: Form[str] = "",
     sms_code: Form[str] = "",

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from mashang.applications import actions
 from mashang.applications.choices import Decision, Status
@@ -65,7 +66,7 @@ def test_a_citizen_applies_online_is_asked_to_correct_supplements_and_downloads_
         f"#file_{catalog.id_card.pk}",
         files=[{"name": "id.jpg", "mimeType": "image/jpeg", "buffer": _jpeg_bytes()}],
     )
-    phone.click("button[type=submit]")
+    phone.click("#apply-form button[type=submit]")
     assert "待预审" in phone.inner_text("#my-status")
     bundle_app = Application.objects.get(bundle=newborn, parent__isnull=True)
     assert bundle_app.parts.count() == 2
@@ -73,7 +74,17 @@ def test_a_citizen_applies_online_is_asked_to_correct_supplements_and_downloads_
     phone.goto(f"{live_server.url}/services/apply/item/{catalog.house.code}")
     _fill_applicant(phone)
     phone.fill("#f_project_name", "自建住房")
-    phone.click("button[type=submit]")
+    phone.click("#apply-form button[type=submit]")
+    # The 身份证 is required (not 容缺): the form says so and keeps what was typed.
+    expect(phone.locator("#error-summary")).to_contain_text("请上传居民身份证")
+    assert phone.input_value("#f_project_name") == "自建住房"
+    phone.set_input_files(
+        f"#file_{catalog.id_card.pk}",
+        files=[{"name": "id.jpg", "mimeType": "image/jpeg", "buffer": _jpeg_bytes()}],
+    )
+    phone.fill("#applicant_id_number", "430422199001011234")
+    phone.click("#apply-form button[type=submit]")
+    expect(phone.locator("#my-status")).to_contain_text("待预审")
     single = Application.objects.get(item=catalog.house)
     phone.goto(f"{live_server.url}/my/")
     mine = phone.inner_text("#my-applications")
@@ -139,3 +150,48 @@ def test_a_window_clerk_accepts_with_deferral_prints_the_commitment_and_it_lapse
     assert "已撤回" in desktop.inner_text("#status")
     assert "视为撤回" in desktop.inner_text("#events")
     assert Application.objects.get().status == Status.WITHDRAWN
+
+
+def test_the_form_follows_the_case_chosen_in_the_guide(live_server, phone, people, catalog):  # noqa: F811
+    """The guide's 情形 answer goes on to the form: 委托 asks for the 授权委托书, 本人 does not;
+    the applicant's name and ID number are asked once."""
+    from mashang.catalog.models import CaseOption, CaseQuestion
+    from mashang.catalog.testing import form_field, material_type
+
+    proxy = material_type("proxy_letter", "授权委托书")
+    version = build_item(
+        people.admin,
+        catalog.house.unit,
+        "房屋安全鉴定",
+        materials=[catalog.id_card, proxy],
+        fields=[form_field("applicant_name", "申请人姓名"), form_field("id_number", "身份证号")],
+    )
+    q = CaseQuestion.objects.create(version=version, text="是否委托他人代为办理？")
+    CaseOption.objects.create(question=q, label="本人办理", order=0)
+    by_proxy = CaseOption.objects.create(question=q, label="委托他人办理", order=1)
+    version.materials.get(material_type=proxy).case_options.add(by_proxy)
+
+    phone.goto(f"{live_server.url}/services/items/{version.item.code}/")
+    phone.get_by_label("委托他人办理").check()
+    phone.click("#cases button[type=submit]")
+    phone.click("#apply-online")
+    _sign_in_by_phone(phone)
+    expect(phone.locator("#apply-materials")).to_contain_text("授权委托书（必交）")
+    expect(phone.locator("#case-summary")).to_contain_text("委托他人办理")
+    assert phone.locator("text=身份证号").count() == 1  # asked once, in the applicant block
+    phone.get_by_label("本人办理").check()
+    phone.click("#apply-cases button[type=submit]")
+    expect(phone.locator("#case-summary")).to_contain_text("本人办理")
+    expect(phone.locator("#apply-materials")).not_to_contain_text("授权委托书")
+    _fill_applicant(phone)
+    phone.set_input_files(
+        f"#file_{catalog.id_card.pk}",
+        files=[{"name": "id.jpg", "mimeType": "image/jpeg", "buffer": _jpeg_bytes()}],
+    )
+    phone.click("#apply-form button[type=submit]")
+    expect(phone.locator("#my-status")).to_contain_text("待预审")
+    application = Application.objects.get(item=version.item)
+    assert [m.name for m in application.materials.all()] == ["居民身份证"]
+    assert application.form_data["id_number"] == "430422199001011234"
+    # Before acceptance the applicant may still replace the file.
+    expect(phone.locator("#upload-rule")).to_contain_text("受理前")

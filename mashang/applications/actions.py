@@ -54,6 +54,13 @@ WARN_AT = 0.75
 ID_RE = re.compile(r"^\d{17}[\dX]$")
 USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+DATE_RE = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+NUMBER_RE = re.compile(r"^\d{1,12}(\.\d{1,4})?$")
+
+
+def field_options(field) -> list[str]:
+    """A choice field's options (the dictionary writes them separated by 、)."""
+    return [o.strip() for o in (getattr(field, "choices", "") or "").split("、") if o.strip()]
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -170,6 +177,17 @@ def _resume(application, now) -> None:
 # --- filing -------------------------------------------------------------------------------------
 
 
+CODE_PURPOSE = "apply"
+
+
+def send_applicant_code(phone: str, *, ip: str) -> str:
+    """An SMS code proving the applicant's phone (the appeals' codes and limits; raises
+    `RateLimited`). Returns the code (shown only in the demo)."""
+    from mashang.appeals.intake import send_code
+
+    return send_code(CODE_PURPOSE, blind_index(phone), phone, ip=ip or "unknown")
+
+
 @dataclass
 class Applicant:
     name: str
@@ -226,7 +244,9 @@ class ChecklistEntry:
     name: str
     required: bool
     may_be_missing: bool
-    shared: bool  # the applicant need not bring it (government holds it, or the bundle makes it)
+    # The applicant need not bring it (government holds it, the bundle makes it, the form is
+    # it): True, or the reason why in words.
+    shared: bool | str
 
 
 def checklist(item=None, bundle=None) -> list[ChecklistEntry]:
@@ -263,9 +283,47 @@ def form_fields(item=None, bundle=None) -> list[tuple[object, bool]]:
     return [(vf.field, vf.required) for vf in version.form_fields.select_related("field")]
 
 
-def validate_form(fields, answers: dict) -> dict:
+# Dictionary fields the applicant block already collects (姓名, 身份证号 …): asked once, in the
+# applicant block, and stored under the field's code too, so documents and exports that read
+# the item's fields still find them. code → (Applicant attribute, the applicant block's input).
+APPLICANT_FIELDS = {
+    "applicant_name": ("name", "applicant_name"),
+    "contact_name": ("name", "applicant_name"),
+    "id_number": ("id_number", "applicant_id_number"),
+    "phone": ("phone", "applicant_phone"),
+    "company_name": ("firm_name", "firm_name"),
+    "uscc": ("firm_uscc", "firm_uscc"),
+}
+FIRM_ATTRS = {"firm_name", "firm_uscc"}
+
+
+def asked_fields(fields) -> list[tuple[object, bool]]:
+    """The fields the form asks for itself: those the applicant block collects drop out."""
+    return [(f, r) for f, r in fields if f.code not in APPLICANT_FIELDS]
+
+
+def firm_required(fields) -> bool:
+    """The item (or bundle) is applied for in a firm's name: its form requires firm fields."""
+    return any(r and APPLICANT_FIELDS.get(f.code, ("",))[0] in FIRM_ATTRS for f, r in fields)
+
+
+def validate_form(fields, answers: dict, applicant: "Applicant | None" = None) -> dict:
+    """Check the answers; with `applicant`, the fields it already holds are taken from it
+    (and a missing one is reported on the applicant block's input)."""
     errors, clean = {}, {}
     for f, required in fields:
+        if applicant is not None and f.code in APPLICANT_FIELDS:
+            attr, key = APPLICANT_FIELDS[f.code]
+            as_firm = applicant.kind == ApplicantKind.FIRM
+            value = "" if attr in FIRM_ATTRS and not as_firm else getattr(applicant, attr, "")
+            value = str(value or "").strip()
+            if required and not value:
+                if attr in FIRM_ATTRS and not as_firm:
+                    errors["applicant_kind"] = "本事项须以企业名义申请，申请人类型请选择“企业”"
+                else:
+                    errors[key] = f"请填写{f.label}"
+            clean[f.code] = value
+            continue
         value = str(answers.get(f.code, "") or "").strip()
         if required and not value:
             errors[f"f_{f.code}"] = f"请填写{f.label}"
@@ -279,10 +337,132 @@ def validate_form(fields, answers: dict) -> dict:
             errors[f"f_{f.code}"] = f"{f.label}应为以1开头的11位数字"
         elif value and f.kind == "uscc" and not credit_code_ok(value.upper()):
             errors[f"f_{f.code}"] = f"{f.label}应为18位，请核对营业执照上的代码"
+        elif value and f.kind == "choice" and value not in field_options(f):
+            errors[f"f_{f.code}"] = f"{f.label}请从{'、'.join(field_options(f))}中选择"
+        elif value and f.kind == "date" and not DATE_RE.match(value):
+            errors[f"f_{f.code}"] = f"{f.label}应为日期，如2026-01-31"
+        elif value and f.kind == "number" and not NUMBER_RE.match(value):
+            errors[f"f_{f.code}"] = f"{f.label}应为数字"
         clean[f.code] = value
     if errors:
         raise FilingError(errors)
     return clean
+
+
+# --- 情形: what this applicant must file -------------------------------------------------------
+
+
+@dataclass
+class FilingPlan:
+    """The form and checklist for the 情形 the applicant chose (the guide's questions).
+
+    `questions` are the guide's merged questions with the answers read from the request;
+    `entries` and `fields` are what applies in that 情形, and `versions` the bundle's members
+    that apply (None for an item)."""
+
+    questions: list
+    entries: list[ChecklistEntry]
+    fields: list[tuple[object, bool]]
+    versions: list | None = None
+
+    @property
+    def answered(self) -> bool:
+        return all(q.answered for q in self.questions)
+
+    @property
+    def asked_fields(self) -> list[tuple[object, bool]]:
+        return asked_fields(self.fields)
+
+    @property
+    def firm_required(self) -> bool:
+        return firm_required(self.fields)
+
+    @property
+    def case_params(self) -> list[tuple[str, str]]:
+        """The answers as the guide's query parameters (c1=2 …), to pass them on."""
+        return [(q.key, v) for q in self.questions for v in sorted(q.chosen)]
+
+    @property
+    def case_summary(self) -> str:
+        return "；".join(f"{q.text}{'、'.join(q.answer_labels)}" for q in self.questions)
+
+
+# Online, the form the applicant fills in is the 申请表: it is not uploaded a second time.
+APPLICATION_FORM = "application_form"
+FILLED_ONLINE = "网上填写的申请表即为此表"
+
+
+def _online(entry: ChecklistEntry) -> ChecklistEntry:
+    if entry.material_type.code == APPLICATION_FORM and not entry.shared:
+        entry.shared = FILLED_ONLINE
+    return entry
+
+
+def filing_plan(item=None, bundle=None, params=None) -> FilingPlan:
+    """What to ask and which materials to collect online for the 情形 in `params` (a QueryDict
+    with the guide's answers). The same rule as the guide's checklist (`catalog.checklist`): a
+    material tied to 情形 options is needed only when one of them is chosen; the 申请表 is the
+    form itself."""
+    from django.http import QueryDict
+
+    from mashang.catalog.checklist import bundle_guide, merge_questions, needed, version_for_guide
+
+    params = params if params is not None else QueryDict()
+    if bundle is not None:
+        guide = bundle_guide(bundle, params)
+        questions = guide.checklist.questions
+        entries = []
+        for mm in guide.view.merged_materials():
+            if not needed(mm.case_option_ids, questions)[0]:
+                continue
+            name = mm.name
+            if mm.material_type.code == "application_form" and len(mm.item_names) > 1:
+                name = f"{bundle.name}申请表（一张表）"
+            entries.append(
+                _online(
+                    ChecklistEntry(
+                        mm.material_type, name, mm.required, mm.may_be_missing, mm.dropped
+                    )
+                )
+            )
+        fields = [(m.field, m.required) for m in guide.view.merged_fields()]
+        return FilingPlan(questions, entries, fields, list(guide.view.versions))
+    version = version_for_guide(item.code)
+    if version is None:
+        raise FilingError({"item": "该事项暂不可办理"})
+    questions = merge_questions(list(version.questions.all()), params)
+    entries = [
+        _online(
+            ChecklistEntry(
+                m.material_type,
+                m.name,
+                m.required,
+                m.may_be_missing,
+                m.source != MaterialSource.APPLICANT or m.material_type.government_holds,
+            )
+        )
+        for m in version.materials.all()
+        if needed({o.pk for o in m.case_options.all()}, questions)[0]
+    ]
+    fields = [(vf.field, vf.required) for vf in version.form_fields.all()]
+    return FilingPlan(questions, entries, fields)
+
+
+def check_plan(plan: FilingPlan, files: dict | None = None, *, uploads_required: bool) -> None:
+    """Every 情形 question answered; online, every required material that is not 可容缺 and
+    that the applicant brings is uploaded. Raises FilingError listing every problem."""
+    errors = {}
+    for q in plan.questions:
+        if not q.answered:
+            errors[f"case_{q.key}"] = f"请先回答办理情形：{q.text}"
+    if uploads_required:
+        files = files or {}
+        for e in plan.entries:
+            if e.required and not e.shared and not e.may_be_missing:
+                if not files.get(e.material_type.pk):
+                    errors.setdefault(f"file_{e.material_type.pk}", f"请上传{e.name}")
+    if errors:
+        raise FilingError(errors)
 
 
 @files_follow_rows()  # a refused upload (disk full) leaves no file behind the rolled-back rows
@@ -300,11 +480,14 @@ def file_application(
     post_address: str = "",
     acting_user=None,
     token: str | None = None,
+    plan: FilingPlan | None = None,
 ) -> Application:
     """A new application in 待预审 (with its parts for a bundle) and its material checklist.
 
     `files` maps a material type id to CleanFile list (uploads or scans); `received` holds the
     material type ids the window saw as originals without a scan. Online filing has no user.
+    With `plan` (the applicant's 情形), the checklist and a bundle's parts are the plan's: a
+    material of another 情形 is not asked for; without it, the materials of every 情形.
     """
     if token:
         found = Application.objects.filter(submission_token=token).first()
@@ -336,9 +519,11 @@ def file_application(
         received_by=acting_user,
         window_unit=acting_user.unit if acting_user else None,
     )
+    if plan is not None and not plan.answered:
+        check_plan(plan, uploads_required=False)
     if bundle is not None:
-        view = bundle_view(bundle)
-        if not view.versions:
+        members = plan.versions if plan is not None else bundle_view(bundle).versions
+        if not members:
             raise FilingError({"item": "该一件事暂不可办理"})
         application = Application.objects.create(
             number=next_number(now),
@@ -349,7 +534,7 @@ def file_application(
             submission_token=token,
             **common,
         )
-        for v in view.versions:
+        for v in members:
             Application.objects.create(
                 number=next_number(now),
                 parent=application,
@@ -375,7 +560,8 @@ def file_application(
             submission_token=token,
             **common,
         )
-    for order, entry in enumerate(checklist(item, bundle)):
+    entries = plan.entries if plan is not None else checklist(item, bundle)
+    for order, entry in enumerate(entries):
         mine = files.get(entry.material_type.pk, [])
         if entry.shared:
             state = MaterialState.SHARED
@@ -401,6 +587,7 @@ def file_application(
         Event.SUBMITTED if online else Event.RECEIVED,
         acting_user,
         "",
+        note=f"办理情形：{plan.case_summary}" if plan is not None and plan.questions else "",
         public_text="网上申请已提交，等待预审" if online else "窗口已收件",
     )
     if online:
@@ -634,7 +821,7 @@ def supplement(
     application, t = _lock(application, "supplement", acting_user, as_applicant=as_applicant)
     files, received = files or {}, received or set()
     holder = _correction_target(application)
-    open_states = (MaterialState.MISSING, MaterialState.WRONG, MaterialState.DEFERRED)
+    open_states = OPEN_STATES
     changed = []
     for m in holder.materials.filter(state__in=open_states):
         mine = files.get(m.pk, [])
@@ -675,6 +862,97 @@ def supplement(
         public_text=f"已补充材料：{'、'.join(changed)}",
     )
     return application
+
+
+@files_follow_rows()
+@transaction.atomic
+def add_materials(application, files: dict, *, as_applicant: bool = True) -> Application:
+    """待预审 (not yet accepted): the applicant adds a missing material or replaces the file of
+    one already uploaded; the status does not change. `files` maps ApplicationMaterial ids to
+    checked files; a material of the bundle lives on its parent."""
+    application, _t = _lock(application, "add_materials", as_applicant=as_applicant)
+    changed = []
+    for m in application.materials.exclude(state=MaterialState.SHARED).order_by("order", "id"):
+        mine = files.get(m.pk, [])
+        if not mine:
+            continue
+        for old in m.files.all():
+            name, storage = old.file.name, old.file.storage
+            old.delete()
+            transaction.on_commit(lambda n=name, st=storage: st.delete(n))
+        _attach(m, mine)
+        m.state = MaterialState.RECEIVED
+        m.problem = ""
+        m.save(update_fields=["state", "problem"])
+        changed.append(m.name)
+    if not changed:
+        raise TransitionError("请选择要上传的材料文件。")
+    names = "、".join(changed)
+    _event(
+        application,
+        Event.MATERIALS,
+        None,
+        application.status,
+        note=names,
+        public_text=f"已上传材料：{names}",
+    )
+    return application
+
+
+OPEN_STATES = (MaterialState.MISSING, MaterialState.WRONG, MaterialState.DEFERRED)
+
+
+@dataclass
+class UploadRule:
+    """What the applicant may upload now: `mode` is "add" (待预审: any material they bring,
+    missing or to replace), "supplement" (补正 / 容缺: the listed ones), or "" with `message`
+    saying why not; `target` is the application the action runs on (a part in 补正)."""
+
+    mode: str
+    target: Application | None
+    message: str
+    material_ids: frozenset = frozenset()
+
+
+def upload_rule(application) -> UploadRule:
+    """The one rule for an applicant's uploads after filing, for the page and the API."""
+    holder = application.parent or application
+    if application.status == Status.SUBMITTED:
+        ids = holder.materials.exclude(state=MaterialState.SHARED).values_list("pk", flat=True)
+        return UploadRule("add", application, "", frozenset(ids))
+    targets = [application, *application.parts.all()] if application.is_bundle else [application]
+    target = next((t for t in targets if t.status in (Status.CORRECTION, Status.DEFERRED)), None)
+    if target is not None:
+        ids = holder.materials.filter(state__in=OPEN_STATES).values_list("pk", flat=True)
+        return UploadRule("supplement", target, "", frozenset(ids))
+    if application.status in (Status.ACCEPTED, Status.SUSPENDED):
+        message = "办件已受理，正在审查，不能再更换材料；如需补充，审查部门会一次性告知。"
+    elif application.status in (Status.DECIDED, Status.COMPLETED):
+        message = "办件已作出决定，不能再上传材料。"
+    else:
+        message = f"办件已{application.get_status_display()}，不能再上传材料。"
+    return UploadRule("", None, message)
+
+
+@transaction.atomic
+def upload_as_applicant(application, files: dict) -> Application:
+    """The applicant's upload (page or API) under `upload_rule`: refused whole, with a clear
+    message, when a file is for a material that may not be uploaded now."""
+    rule = upload_rule(application)
+    if not rule.mode:
+        raise TransitionError(rule.message)
+    if not files:
+        raise TransitionError("请选择要上传的材料文件。")
+    stray = set(files) - rule.material_ids
+    if stray:
+        raise TransitionError(
+            "这份材料现在不需要上传。"
+            if rule.mode == "add"
+            else "补正或容缺期间只能上传告知书列出的材料。"
+        )
+    if rule.mode == "add":
+        return add_materials(rule.target, files, as_applicant=True)
+    return supplement(rule.target, files, as_applicant=True)
 
 
 @transaction.atomic
@@ -991,6 +1269,12 @@ __all__ = [
     "TransitionError",
     "accept_application",
     "accept_with_deferral",
+    "add_materials",
+    "check_plan",
+    "filing_plan",
+    "send_applicant_code",
+    "upload_as_applicant",
+    "upload_rule",
     "decide",
     "deliver",
     "file_application",

@@ -1,12 +1,13 @@
 """Applications over the JSON API: online filing with the page's rules, and the staff actions
 through the same restricted querysets and action functions as the pages."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Literal, get_args
 
 from django.conf import settings
-from django.http import Http404
-from ninja import Field, Path, Router, Schema, Status
+from django.core import signing
+from django.http import Http404, QueryDict
+from ninja import Field, File, Form, Path, Router, Schema, Status, UploadedFile
 from pydantic import BeforeValidator, ConfigDict
 
 from mashang.api.auth import StaffToken
@@ -23,6 +24,7 @@ from . import actions
 from .choices import Channel
 from .models import Application
 from .queries import get_application_for_user
+from .uploads import UploadError, clean_material
 from .views import PURPOSE
 from .workflow import TransitionError
 
@@ -52,7 +54,16 @@ class ApplicationIn(Schema):
     applicant_kind: Literal["person", "firm"] = "person"
     firm_name: str = ""
     firm_uscc: str = ""
-    form: dict[str, str] = Field({}, description="申请表：字段代码 → 内容")
+    form: dict[str, str] = Field(
+        {},
+        description="申请表：字段代码 → 内容（姓名、身份证号、手机号、企业名称、统一社会信用代码"
+        "等申请人信息不必重复填写，取自 applicant_* 与 firm_*）",
+    )
+    cases: dict[str, list[str]] = Field(
+        {},
+        description='办理情形：办事指南中的问题 → 所选选项（如 {"是否委托他人代为办理？": '
+        '["本人办理"]}）；事项有情形问题时必填，材料清单按所选情形确定',
+    )
     delivery: Literal["pickup", "post", "electronic"] = "electronic"
     post_address: str = ""
     client_token: str = Field(min_length=1, max_length=60, description="幂等键：重试时不变")
@@ -71,6 +82,29 @@ class ApplicationOut(Schema):
     parts: list[str]
 
 
+class MaterialOut(Schema):
+    id: int = Field(description="上传材料时的 material_id")
+    name: str
+    required: bool
+    may_be_missing: bool = Field(description="可容缺")
+    state: str
+    state_label: str
+    files: int
+
+
+class ApplicationCreated(ApplicationOut):
+    applicant_token: str = Field(
+        description="申请人凭证：上传材料时使用（30天内有效；过期后用短信验证码）"
+    )
+    materials: list[MaterialOut]
+
+
+class MaterialsOut(Schema):
+    status: str
+    status_label: str
+    materials: list[MaterialOut]
+
+
 class EventOut(Schema):
     at: datetime
     kind: str
@@ -86,6 +120,30 @@ class ApplicationDetail(ApplicationOut):
     result_text: str
     missing: list[str]
     events: list[EventOut]
+
+
+TOKEN_SALT = "applications.api.applicant"
+TOKEN_AGE = timedelta(days=30)
+
+
+def _applicant_token(a: Application) -> str:
+    return signing.dumps({"a": a.pk, "p": a.phone_index}, salt=TOKEN_SALT)
+
+
+def _materials(a: Application) -> list[dict]:
+    holder = a.parent or a
+    return [
+        {
+            "id": m.pk,
+            "name": m.name,
+            "required": m.required,
+            "may_be_missing": m.may_be_missing,
+            "state": m.state,
+            "state_label": m.get_state_display(),
+            "files": len(m.files.all()),
+        }
+        for m in holder.materials.prefetch_related("files")
+    ]
 
 
 def _out(a: Application) -> dict:
@@ -114,9 +172,7 @@ def send_code(request, payload: CodeIn):
     if problem:
         raise ApiError(400, "invalid", problem, {"phone": problem})
     try:
-        code = intake._new_code(
-            PURPOSE, blind_index(phone), phone, ip=client_ip(request) or "unknown", resend=True
-        )
+        code = actions.send_applicant_code(phone, ip=client_ip(request) or "unknown")
     except RateLimited as exc:
         raise ApiError(429, "rate_limited", exc.message) from exc
     return {
@@ -125,10 +181,31 @@ def send_code(request, payload: CodeIn):
     }
 
 
+def _case_params(plan, answers: dict[str, list[str]]) -> QueryDict:
+    """The guide's question text → option labels, as the page's parameters (c1=2 …)."""
+    params, errors = QueryDict(mutable=True), {}
+    by_text = {q.text: q for q in plan.questions}
+    for text, labels in answers.items():
+        q = by_text.get(text)
+        if q is None:
+            errors[f"cases.{text}"[:80]] = "没有这个办理情形问题"
+            continue
+        values = {o.label: o.value for o in q.options}
+        unknown = [label for label in labels if label not in values]
+        if unknown:
+            errors[f"cases.{text}"[:80]] = f"可选：{'、'.join(values)}"
+            continue
+        params.setlist(q.key, [values[label] for label in labels])
+    if errors:
+        raise ApiError(400, "invalid", "办理情形不正确", errors)
+    return params
+
+
 @router.post(
     "/applications",
-    response={201: ApplicationOut, **responses(400, 404, 429)},
-    summary="网上申请（与网页相同的规则；材料可在“我的办件”或窗口补交）",
+    response={201: ApplicationCreated, **responses(400, 404, 429)},
+    summary="网上申请（与网页相同的规则：按办理情形确定表单与材料；材料用"
+    " POST /applications/{application_id}/materials 上传）",
 )
 def create_application(request, payload: ApplicationIn):
     item = bundle = None
@@ -147,7 +224,9 @@ def create_application(request, payload: ApplicationIn):
         raise ApiError(
             400, "invalid", "请填写事项编码或一件事代码（二选一）", {"item_code": "二选一"}
         )
-    errors = {}
+    plan = actions.filing_plan(item, bundle)
+    plan = actions.filing_plan(item, bundle, _case_params(plan, payload.cases))
+    errors, applicant = {}, None
     try:
         applicant = actions.validate_applicant(
             name=payload.applicant_name,
@@ -160,7 +239,16 @@ def create_application(request, payload: ApplicationIn):
     except actions.FilingError as exc:
         errors.update(exc.errors)
     try:
-        form = actions.validate_form(actions.form_fields(item, bundle), payload.form)
+        form = actions.validate_form(
+            plan.fields,
+            payload.form,
+            applicant or actions.Applicant("", intake.normalise_phone(payload.phone)),
+        )
+    except actions.FilingError as exc:
+        for key, message in exc.errors.items():
+            errors.setdefault(key, message)
+    try:
+        actions.check_plan(plan, uploads_required=False)
     except actions.FilingError as exc:
         errors.update(exc.errors)
     if errors:
@@ -179,10 +267,83 @@ def create_application(request, payload: ApplicationIn):
             delivery=payload.delivery,
             post_address=payload.post_address,
             token=f"api:{payload.client_token}",
+            plan=plan,
         )
     except actions.FilingError as exc:
         raise ApiError(400, "invalid", "申请内容需要修改", exc.errors) from exc
-    return Status(201, _out(application))
+    return Status(
+        201,
+        {
+            **_out(application),
+            "applicant_token": _applicant_token(application),
+            "materials": _materials(application),
+        },
+    )
+
+
+def _for_applicant(application_id: int, token: str, phone: str, sms_code: str) -> Application:
+    """The applicant's own application: by the token filing returned, or by phone + SMS code
+    (as on the page). Any failure reads the same, whether or not the application exists."""
+    denied = ApiError(401, "unauthorized", "凭证无效或已过期：请用短信验证码（phone、sms_code）")
+    application = Application.objects.filter(pk=application_id, parent__isnull=True).first()
+    if token:
+        try:
+            claim = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_AGE)
+        except signing.BadSignature as exc:
+            raise denied from exc
+        if application is None or claim != {"a": application.pk, "p": application.phone_index}:
+            raise denied
+        return application
+    phone = intake.normalise_phone(phone)
+    if not phone or not sms_code:
+        raise denied
+    try:
+        intake.check_code(PURPOSE, blind_index(phone), sms_code)
+    except intake.CodeError as exc:
+        raise ApiError(401, "unauthorized", exc.errors["code"], exc.errors) from exc
+    if application is None or application.phone_index != blind_index(phone):
+        raise denied
+    return application
+
+
+@router.post(
+    "/applications/{application_id}/materials",
+    response={200: MaterialsOut, **responses(400, 401, 409, 429)},
+    summary="申请人上传材料（multipart；与网页相同的检查：PDF、JPG、PNG，按内容识别，"
+    "每个不超过 10 MB，图片重新编码，含脚本的 PDF 与解压炸弹拒收，拒收时不保留任何文件）",
+    description="待预审时可上传缺少的材料或替换已上传的材料；补正、容缺期间只能上传告知书列出的"
+    "材料；受理后与作出决定后不能上传。凭证：applicant_token（提交申请时返回），或 phone + "
+    "sms_code（POST /applications/code）。",
+)
+def upload_materials(
+    request,
+    application_id: ApplicationId,
+    material_id: int = Form(..., ge=1, le=MAX_ID, description="材料 id（提交申请时返回）"),
+    files: File[list[UploadedFile]] = None,
+    applicant_token: Form[str] = "",
+    phone: Form[str] = "",
+    sms_code: Form[str] = "",
+):
+    application = _for_applicant(application_id, applicant_token, phone, sms_code)
+    holder = application.parent or application
+    material = holder.materials.filter(pk=material_id).first()
+    if material is None:
+        raise ApiError(400, "invalid", "没有这份材料", {"material_id": "没有这份材料"})
+    if not files or len(files) > 5:
+        raise ApiError(400, "invalid", "每次上传1至5个文件", {"files": "每次上传1至5个文件"})
+    try:
+        cleaned = [clean_material(f, label=material.name) for f in files]
+        actions.upload_as_applicant(application, {material.pk: cleaned})
+    except UploadError as exc:
+        raise ApiError(400, "invalid", str(exc), {"files": str(exc)}) from exc
+    except TransitionError as exc:
+        raise ApiError(409, "not_allowed", str(exc)) from exc
+    application.refresh_from_db()
+    return {
+        "status": application.status,
+        "status_label": application.get_status_display(),
+        "materials": _materials(application),
+    }
 
 
 staff = Router(tags=["办件办理（工作人员）"], auth=StaffToken())

@@ -62,6 +62,7 @@ class Event(models.TextChoices):
     DEFER = "defer", "容缺受理"
     CORRECTION = "correction", "一次性告知补正"
     SUPPLEMENT = "supplement", "补充材料"
+    MATERIALS = "materials", "上传材料"
     REFUSE = "refuse", "不予受理"
     DECIDE = "decide", "决定"
     DELIVER = "deliver", "送达办结"

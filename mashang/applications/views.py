@@ -5,7 +5,9 @@ session then holds the phone's blind index and the phone itself encrypted, nothi
 """
 
 import uuid
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +23,7 @@ from mashang.core.crypto import blind_index, decrypt, encrypt
 from mashang.core.ratelimit import RateLimited
 
 from . import actions
-from .choices import ApplicantKind, Channel, Delivery, MaterialState, Status
+from .choices import ApplicantKind, Channel, Delivery, Status
 from .models import Application, MaterialFile
 from .queries import (
     SESSION_PHONE,
@@ -32,7 +34,7 @@ from .queries import (
 from .uploads import UploadError, clean_material
 from .workflow import TransitionError
 
-PURPOSE = "apply"
+PURPOSE = actions.CODE_PURPOSE
 SESSION_PHONE_SEALED = "my_phone_sealed"
 
 
@@ -61,16 +63,8 @@ def my_login(request, template_name: str = "applications/my_login.html"):
             errors["phone"] = problem
         elif request.POST.get("action") == "send":
             try:
-                code = intake._new_code(
-                    PURPOSE,
-                    blind_index(phone),
-                    phone,
-                    ip=client_ip(request) or "unknown",
-                    resend=True,
-                )
+                code = actions.send_applicant_code(phone, ip=client_ip(request) or "unknown")
                 sent = True
-                from django.conf import settings
-
                 demo_code = code if settings.DEMO_MODE else None
             except RateLimited as exc:
                 errors["phone"] = exc.message
@@ -113,18 +107,20 @@ def _target(kind: str, code: str):
 
 @public_view
 def apply(request, kind: str, code: str):
-    """The form from the item's (or the bundle's merged) field dictionary, and the checklist."""
+    """The form for the applicant's 情形: the guide's answers come in the query string (and
+    are posted back with the form); only the materials and fields of that 情形 are asked, the
+    applicant block's fields once, and the server checks the same set again."""
     item, bundle = _target(kind, code)
     phone = _verified_phone(request.session)
     if phone is None:
-        return redirect(f"{reverse('my_login')}?next={request.path}")
-    entries = actions.checklist(item, bundle)
-    fields = actions.form_fields(item, bundle)
+        return redirect(f"{reverse('my_login')}?{urlencode({'next': request.get_full_path()})}")
+    params = request.POST if request.method == "POST" else request.GET
+    plan = actions.filing_plan(item, bundle, params)
     errors, values = {}, {}
     if request.method == "POST":
         values = request.POST
-        files, errors = {}, {}
-        for e in entries:
+        files = {}
+        for e in plan.entries:
             if e.shared:
                 continue
             for upload in request.FILES.getlist(f"file_{e.material_type.pk}")[:5]:
@@ -135,6 +131,7 @@ def apply(request, kind: str, code: str):
                 except UploadError as exc:
                     errors[f"file_{e.material_type.pk}"] = str(exc)
                     break
+        applicant = None
         try:
             applicant = actions.validate_applicant(
                 name=values.get("applicant_name"),
@@ -148,10 +145,18 @@ def apply(request, kind: str, code: str):
             errors.update(exc.errors)
         try:
             form = actions.validate_form(
-                fields, {f.code: values.get(f"f_{f.code}") for f, _r in fields}
+                plan.fields,
+                {f.code: values.get(f"f_{f.code}") for f, _r in plan.fields},
+                applicant or actions.Applicant("", phone),
             )
         except actions.FilingError as exc:
-            errors.update(exc.errors)
+            for key, message in exc.errors.items():
+                errors.setdefault(key, message)
+        try:
+            actions.check_plan(plan, files, uploads_required=True)
+        except actions.FilingError as exc:
+            for key, message in exc.errors.items():
+                errors.setdefault(key, message)
         if not errors:
             try:
                 application = actions.file_application(
@@ -164,11 +169,13 @@ def apply(request, kind: str, code: str):
                     delivery=values.get("delivery", Delivery.ELECTRONIC),
                     post_address=values.get("post_address", ""),
                     token=values.get("token") or None,
+                    plan=plan,
                 )
             except actions.FilingError as exc:
                 errors.update(exc.errors)
             else:
                 return redirect("my_detail", application.number)
+    firm = values.get("applicant_kind") == ApplicantKind.FIRM or (not values and plan.firm_required)
     return render(
         request,
         "applications/apply.html",
@@ -176,8 +183,19 @@ def apply(request, kind: str, code: str):
             "item": item,
             "bundle": bundle,
             "title": bundle.name if bundle else item.name,
-            "entries": entries,
-            "fields": fields,
+            "plan": plan,
+            "entries": plan.entries,
+            "fields": [
+                (
+                    f,
+                    r,
+                    values.get(f"f_{f.code}", ""),
+                    errors.get(f"f_{f.code}"),
+                    actions.field_options(f) if f.kind == "choice" else [],
+                )
+                for f, r in plan.asked_fields
+            ],
+            "firm": firm,
             "errors": errors,
             "error_list": _errors(errors),
             "values": values,
@@ -202,26 +220,20 @@ def my_list(request):
 def my_detail(request, number: str):
     application = get_application_for_applicant(request.session, number)
     error = ""
+    rule = actions.upload_rule(application)
     if request.method == "POST":
         try:
             if request.POST.get("action") == "withdraw":
                 actions.withdraw(application, "申请人网上撤回", as_applicant=True)
-            elif request.POST.get("action") == "supplement":
-                holder_ids = [application.pk, *application.parts.values_list("pk", flat=True)]
-                target = (
-                    Application.objects.filter(
-                        pk__in=holder_ids, status__in=[Status.CORRECTION, Status.DEFERRED]
-                    )
-                    .order_by("id")
-                    .first()
-                )
-                if target is None:
-                    raise TransitionError("现在不需要补充材料。")
+            elif request.POST.get("action") in ("supplement", "upload"):
+                if not rule.mode:
+                    raise TransitionError(rule.message)
                 files = {}
-                for m in application.materials.all():
+                holder = application.parent or application
+                for m in holder.materials.all():
                     for upload in request.FILES.getlist(f"file_{m.pk}")[:5]:
                         files.setdefault(m.pk, []).append(clean_material(upload, label=m.name))
-                actions.supplement(target, files, as_applicant=True)
+                actions.upload_as_applicant(application, files)
         except (TransitionError, UploadError) as exc:
             error = str(exc)
         else:
@@ -233,9 +245,11 @@ def my_detail(request, number: str):
             "a": application,
             "timeline": public_timeline(application),
             "materials": application.materials.prefetch_related("files"),
-            "open_states": [MaterialState.MISSING, MaterialState.WRONG, MaterialState.DEFERRED],
-            "needs_supplement": application.status in (Status.CORRECTION, Status.DEFERRED)
-            or application.parts.filter(status=Status.CORRECTION).exists(),
+            "open_states": list(actions.OPEN_STATES),
+            "upload_mode": rule.mode,
+            "upload_ids": rule.material_ids,
+            "upload_message": rule.message,
+            "needs_supplement": rule.mode == "supplement",
             "may_withdraw": application.status
             in (
                 Status.SUBMITTED,

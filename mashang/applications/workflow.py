@@ -33,6 +33,8 @@ TRANSITIONS: dict[str, Transition] = {
     "defer": _t({S.SUBMITTED}, S.DEFERRED, {WINDOW}, "容缺受理"),
     "correction": _t({S.SUBMITTED, S.ACCEPTED}, S.CORRECTION, {WINDOW, UNIT}, "一次性告知补正"),
     "supplement": _t({S.CORRECTION, S.DEFERRED}, None, {WINDOW, APPLICANT}, "补充材料"),
+    # Before 预审 ends the applicant may still add a missing material or replace a file.
+    "add_materials": _t({S.SUBMITTED}, None, {APPLICANT}, "上传材料"),
     "refuse": _t({S.SUBMITTED, S.CORRECTION}, S.REFUSED, {WINDOW}, "不予受理"),
     "decide": _t({S.ACCEPTED}, S.DECIDED, {UNIT}, "作出决定"),
     "deliver": _t({S.DECIDED}, S.COMPLETED, {WINDOW, UNIT}, "送达办结"),
@@ -50,7 +52,16 @@ TRANSITIONS: dict[str, Transition] = {
 }
 # A bundle's parent is accepted, corrected, refused, withdrawn and delivered as one; its parts
 # are decided (and suspended, extended) each by its own unit.
-PARENT_ACTIONS = {"accept", "defer", "correction", "supplement", "refuse", "withdraw", "lapse"}
+PARENT_ACTIONS = {
+    "accept",
+    "defer",
+    "correction",
+    "supplement",
+    "add_materials",
+    "refuse",
+    "withdraw",
+    "lapse",
+}
 PARENT_ONLY = {"deliver", "note"}
 PART_ACTIONS = {"decide", "suspend", "resume", "extend", "correction", "supplement", "note"}
 

@@ -89,7 +89,7 @@ def merge_questions(questions: list[CaseQuestion], params) -> list[Question]:
     return out
 
 
-def _needed(option_ids: set[int], questions: list[Question]) -> tuple[bool, list[str]]:
+def needed(option_ids: set[int], questions: list[Question]) -> tuple[bool, list[str]]:
     """(still on the list, the cases it is for when not yet decided)."""
     if not option_ids:
         return True, []
@@ -119,7 +119,7 @@ def item_checklist(version: ItemVersion, params) -> Checklist:
     questions = merge_questions(list(version.questions.all()), params)
     bring, not_needed = [], []
     for m in version.materials.all():
-        keep, cases = _needed({o.pk for o in m.case_options.all()}, questions)
+        keep, cases = needed({o.pk for o in m.case_options.all()}, questions)
         if not keep:
             continue
         line = Line(
@@ -175,7 +175,7 @@ def bundle_guide(bundle: Bundle, params) -> BundleGuide:
     for m in full.members:
         if m.item_id not in by_item:
             continue
-        keep, _cases = _needed({o.pk for o in m.case_options.all()}, questions)
+        keep, _cases = needed({o.pk for o in m.case_options.all()}, questions)
         if keep:
             members.append(m)
             versions.append(by_item[m.item_id])
@@ -184,7 +184,7 @@ def bundle_guide(bundle: Bundle, params) -> BundleGuide:
     view = BundleView(bundle, members, versions, full.steps, full.missing)
     bring, not_needed = [], []
     for mm in view.merged_materials():
-        keep, cases = _needed(mm.case_option_ids, questions)
+        keep, cases = needed(mm.case_option_ids, questions)
         if not keep:
             continue
         name = mm.name

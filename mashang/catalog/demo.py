@@ -104,6 +104,28 @@ class Spec:
     topics: set[str] = field(default_factory=set)
 
 
+def material_fits(code: str, subject: str, names) -> bool:
+    """May an item of `subject` (p/e), called `names` (its own and its 一件事's), ask for the
+    material `code`? By the table of families `demo_data.MATERIAL_FAMILIES`."""
+    for fam_subject, words, codes in data.MATERIAL_FAMILIES.values():
+        if code not in codes:
+            continue
+        if not fam_subject and not words:
+            return True
+        if fam_subject == subject or any(w in n for w in words for n in names):
+            return True
+    return False
+
+
+def subject_of(version) -> str:
+    """p (a person) or e (a firm), as the demo wrote the version's conditions."""
+    return "e" if version.conditions.endswith("企业或其他组织。") else "p"
+
+
+# What an item asks for when its kind's usual materials do not fit it.
+SUBJECT_MATERIALS = {"p": ["photo", "hukou", "bank_card"], "e": ["lease", "safety_rules"]}
+
+
 def catalog_loaded() -> bool:
     return Item.objects.exists()
 
@@ -334,13 +356,20 @@ def load_demo_catalog() -> bool:
     versions = ItemVersion.objects.bulk_create(versions, batch_size=500)
 
     bundle_members = {m[0] for b in data.BUNDLES for m in b[4]}
+    bundle_names: dict[str, list[str]] = {}
+    for b in data.BUNDLES:
+        for m in b[4]:
+            bundle_names.setdefault(m[0], []).append(b[1])
     own_types = []
     for spec, version in zip(specs, versions, strict=True):
         root = spec.name.split("（")[0]
         count = 3 if spec.name in bundle_members else 2
         for k, template in enumerate(data.OWN_MATERIALS[spec.kind][:count]):
             own_types.append(
-                MaterialType(code=f"own-{version.item_id}-{k}", name=template.format(root))
+                MaterialType(
+                    code=f"own-{version.item_id}-{k}",
+                    name=template.format(root).replace("申领申领", "申领"),
+                )
             )
     own_types = MaterialType.objects.bulk_create(own_types, batch_size=1000)
     own_by_item: dict[int, list[MaterialType]] = {}
@@ -366,9 +395,14 @@ def load_demo_catalog() -> bool:
         for i, c in enumerate(codes):
             vfields.append(VersionField(version=version, field=fields[c], order=i))
         identity = ["id_card"] if spec.subject == "p" else ["business_license", "legal_rep_id"]
-        specific = spec.materials or rng.sample(
-            data.KIND_MATERIALS[spec.kind], k=min(2, len(data.KIND_MATERIALS[spec.kind]))
-        )
+        names = [spec.name, *(bundle_names.get(spec.name, []))]
+        pool = [
+            c
+            for c in data.KIND_MATERIALS[spec.kind] + SUBJECT_MATERIALS[spec.subject]
+            if material_fits(c, spec.subject, names)
+        ]
+        pool = list(dict.fromkeys(pool))
+        specific = spec.materials or rng.sample(pool, k=min(2, len(pool)))
         order = 0
         mats.append(
             Material(
@@ -581,12 +615,26 @@ def _material_plan(b: int, s: int, target: Decimal) -> tuple[int, int]:
     return best
 
 
-KEPT_POOL = ["lease", "contract", "safety_rules", "staff_qualification", "bank_card", "photo"]
+KEPT_POOL = [
+    "lease",
+    "contract",
+    "safety_rules",
+    "staff_qualification",
+    "floor_plan",
+    "site_photo",
+    "bank_card",
+    "photo",
+    "hukou",
+]
 
 
 def _apply_material_plan(views, plan: tuple[int, int], mtypes) -> None:
     kept, merged = plan
     singles = {v.pk for v in _single_bundle_versions(views)}
+    names_of: dict[int, list[str]] = {}
+    for view in views:
+        for v in view.versions:
+            names_of.setdefault(v.pk, [v.name]).append(view.bundle.name)
     rows = []
     state = []
     for view in views:
@@ -598,12 +646,19 @@ def _apply_material_plan(views, plan: tuple[int, int], mtypes) -> None:
                 state.append(
                     (v, present, brought, {m.material_type.code for m in v.materials.all()})
                 )
+
+    def fits(v, code: str) -> bool:
+        return material_fits(code, subject_of(v), names_of[v.pk])
+
     while kept or merged:
         progressed = False
         for v, present, brought, mine in state:
             if kept:
                 # A material no other member of the theme asks for: kept in the merged set.
-                code = next((c for c in KEPT_POOL if c not in present), None)
+                code = next(
+                    (c for c in KEPT_POOL if c not in present and fits(v, c)),
+                    None,
+                )
                 if code:
                     present.add(code)
                     mine.add(code)
@@ -613,7 +668,7 @@ def _apply_material_plan(views, plan: tuple[int, int], mtypes) -> None:
                     continue
             if merged:
                 # A material another member already asks for: merged away in the theme.
-                code = next((c for c in sorted(brought) if c not in mine), None)
+                code = next((c for c in sorted(brought) if c not in mine and fits(v, c)), None)
                 if code:
                     mine.add(code)
                     rows.append((v, code))

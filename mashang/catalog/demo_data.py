@@ -162,7 +162,7 @@ BUNDLES = [
                 "县公安局",
                 "public_service",
                 "p",
-                ["lease", "photo"],
+                ["property_cert", "photo"],
                 ["residence_permit"],
             ),
             ("学籍注册", "县教育局", "public_service", "p", ["school_notice"], []),
@@ -1536,6 +1536,105 @@ VARIANTS = {
     "public_service": ["", "（变更）", "（查询）", "（预约）"],
 }
 # Specific materials each kind asks for (codes of MATERIAL_TYPES), besides the identity ones.
+# The families of materials. An item may ask for a family's materials when the family is
+# its subject's (p: a person's papers, e: a firm's), or when its name or its 一件事's name
+# says it is about the family's matter (a 出生医学证明 only where a birth is concerned);
+# "common" ones any item may ask for. `demo.material_fits` reads it; the demo's random
+# choices and the test of the demo catalogue both go through it.
+# family: (subject or "", words in the item's or its 一件事's name, material type codes)
+MATERIAL_FAMILIES = {
+    "common": ("", (), ["application_form", "proxy_letter", "proxy_id"]),
+    "person": (
+        "p",
+        ("个体工商户",),
+        [
+            "id_card",
+            "hukou",
+            "photo",
+            "bank_card",
+            "hukou_record",
+            "income_record",
+            "household_poverty",
+            "social_security_record",
+        ],
+    ),
+    "business": (
+        "e",
+        ("个体工商户", "经营", "执业", "创业", "从业"),
+        [
+            "business_license",
+            "legal_rep_id",
+            "lease",
+            "floor_plan",
+            "site_photo",
+            "safety_rules",
+            "staff_qualification",
+            "fire_check",
+            "tax_clearance",
+            "social_security_record",
+            "bank_card",
+        ],
+    ),
+    "birth": ("", ("出生", "生育", "新生儿", "接种", "婚育"), ["birth_cert", "marriage_cert"]),
+    "marriage": ("", ("婚", "贷款", "不动产", "房"), ["marriage_cert"]),
+    "death": ("", ("死亡", "身后", "殡葬", "丧葬", "遗体"), ["death_cert"]),
+    "home": (
+        "",
+        ("房", "不动产", "过户", "报装", "契税", "抵押", "土地", "宅基地", "入学", "居住", "用地"),
+        ["property_cert", "contract", "tax_receipt", "land_cert"],
+    ),
+    "utilities": (
+        "",
+        ("过户", "报装", "水电气"),
+        ["water_account", "power_account", "gas_account"],
+    ),
+    "vehicle": (
+        "",
+        ("机动车", "驾驶", "运输", "车辆", "轮椅车"),
+        ["vehicle_license", "driver_license", "training_cert", "vehicle_list"],
+    ),
+    "health": (
+        "",
+        ("残疾", "医疗", "医保", "诊所", "药", "医师", "护士", "救助", "卫生", "放射", "生育"),
+        ["disability_cert", "diagnosis", "invoice", "medical_staff", "health_cert"],
+    ),
+    "food": ("", ("食品", "餐饮", "便利店", "旅馆", "公共场所"), ["food_licence", "health_cert"]),
+    "retire": ("", ("退休", "养老"), ["retire_approval"]),
+    "veteran": ("", ("退役", "军人"), ["veteran_cert"]),
+    "school": ("", ("入学", "学籍", "学生"), ["school_notice", "residence_permit"]),
+    "build": (
+        "",
+        ("建", "工程", "规划", "宅基地", "用地", "开工", "挖掘", "绿地", "人防", "防雷"),
+        ["construction_plan", "land_cert", "village_opinion"],
+    ),
+    "jobs": (
+        "",
+        ("就业", "录用", "参保", "职工", "培训", "创业", "失业", "公积金", "从业", "作业"),
+        ["employment_contract", "training_cert"],
+    ),
+    "credit": ("", ("信用", "失信", "异常名录", "修复", "奖", "资金"), ["credit_commitment"]),
+    "penalty": ("", ("信用", "失信", "处罚"), ["penalty_done"]),
+    "tax": ("", ("税", "注销", "退付", "非税"), ["tax_receipt", "tax_clearance"]),
+    "deal": (
+        "",
+        (
+            "合同",
+            "买卖",
+            "交易",
+            "价格",
+            "转让",
+            "裁决",
+            "争议",
+            "贷款",
+            "抵押",
+            "承包",
+            "流转",
+            "采购",
+        ),
+        ["contract"],
+    ),
+}
+
 KIND_MATERIALS = {
     "licensing": ["lease", "floor_plan", "safety_rules", "staff_qualification", "site_photo"],
     "confirmation": ["photo", "hukou", "contract"],

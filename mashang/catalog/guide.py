@@ -1,5 +1,7 @@
 """办事指南: the public guide to the catalogue (no login, mobile first, works without JavaScript)."""
 
+from urllib.parse import urlencode
+
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -96,6 +98,13 @@ def _bundle_context(request, code):
     return {"bundle": bundle, "guide": guide, "checklist": guide.checklist, "fees": fees}
 
 
+def _apply_link(kind: str, code: str, checklist) -> str:
+    """网上申请, carrying the 情形 answered here: the form asks only what applies."""
+    answers = [(q.key, v) for q in checklist.questions for v in sorted(q.chosen)]
+    url = reverse("apply", args=[kind, code])
+    return f"{url}?{urlencode(answers)}" if answers else url
+
+
 def _pdf_link(request, name, code) -> str:
     url = reverse(name, args=[code])
     return f"{url}?{request.GET.urlencode()}" if request.GET else url
@@ -106,6 +115,7 @@ def _pdf_link(request, name, code) -> str:
 def item(request, code):
     context = _item_context(request, code)
     context["pdf_url"] = _pdf_link(request, "guide_item_pdf", code)
+    context["apply_url"] = _apply_link("item", code, context["checklist"])
     return render(request, "catalog/guide/item.html", context)
 
 
@@ -114,6 +124,7 @@ def item(request, code):
 def bundle(request, code):
     context = _bundle_context(request, code)
     context["pdf_url"] = _pdf_link(request, "guide_bundle_pdf", code)
+    context["apply_url"] = _apply_link("bundle", code, context["checklist"])
     return render(request, "catalog/guide/bundle.html", context)
 
 

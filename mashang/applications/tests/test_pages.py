@@ -259,6 +259,8 @@ def test_a_bundle_filed_online_is_one_progress_with_a_part_per_unit(client, cata
             "applicant_id_number": "430422199001011234",
             "f_project_name": "新建厂房",
             "delivery": "electronic",
+            f"file_{catalog.id_card.pk}": jpeg(),
+            f"file_{catalog.licence.pk}": pdf(),
         },
     )
     parent = Application.objects.get(parent__isnull=True)

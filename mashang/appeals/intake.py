@@ -339,9 +339,10 @@ def _new_code(
     return code
 
 
-def send_code(purpose: str, phone_key: str, phone: str, *, ip: str) -> str:
-    """A fresh code for `purpose` (another pillar's sign-in by phone), a minute between two."""
-    return _new_code(purpose, phone_key, phone, ip=ip, resend=True)
+def send_code(purpose: str, phone_key: str, phone: str, *, ip: str, send: bool = True) -> str:
+    """A fresh code for `purpose` (a sign-in by phone: tracking, another pillar's), a minute
+    between two. `send=False`: stored but not sent (a phone that filed nothing)."""
+    return _new_code(purpose, phone_key, phone, ip=ip, resend=True, send=send)
 
 
 def _code_limits(purpose: str, phone_key: str, ip: str, *, resend: bool) -> None:

@@ -347,9 +347,7 @@ def _track_send_code(request, raw_phone: str, ip: str):
     # SMS is not sent to a phone that filed nothing, so nobody learns who filed what.
     known = Appeal.objects.filter(phone_index=phone_key).exists()
     with transaction.atomic():
-        code = intake._new_code(
-            SmsCode.PURPOSE_TRACK, phone_key, phone, ip=ip, resend=True, send=known
-        )
+        code = intake.send_code(SmsCode.PURPOSE_TRACK, phone_key, phone, ip=ip, send=known)
     if settings.DEMO_MODE and known:
         request.session["demo_sms_code"] = code
     request.session["track_phone_pending"] = phone_key

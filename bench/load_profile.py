@@ -2,13 +2,18 @@
 against the database bench/load.py built (run that first).
 
     .venv/bin/pip install pyinstrument
-    .venv/bin/python bench/load_profile.py confirm|open311|desk|appeal|stats|form [--db h34_load]
+    .venv/bin/python bench/load_profile.py floor|confirm|open311|desk|appeal|stats|form
+        [--db h34_load] [--repeat 20] [--no-profile]
+
+Prints the profile and the CPU time a request costs in Django (the ratio to the floor's is
+what wrk's ratios come to when the machine is short of CPU).
 """
 
 import argparse
 import io
 import re
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -17,7 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("page", choices=["confirm", "open311", "desk", "appeal", "stats", "form"])
+    parser.add_argument(
+        "page", choices=["floor", "confirm", "open311", "desk", "appeal", "stats", "form"]
+    )
+    parser.add_argument("--no-profile", action="store_true", help="only the CPU per request")
     parser.add_argument("--db", default="h34_load")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/6")
@@ -75,6 +83,9 @@ def main() -> None:
             requests.append(
                 (Client(HTTP_HOST="127.0.0.1"), "post", "/open311/v2/requests.json", data)
             )
+    elif args.page == "floor":
+        requests = [(Client(HTTP_HOST="127.0.0.1"), "post", "/bench/floor", {"x": "1"})]
+        requests *= args.repeat
     else:
         user = "leader" if args.page == "stats" else "dispatcher"
         c = Client(HTTP_HOST="127.0.0.1")
@@ -90,12 +101,22 @@ def main() -> None:
     c, method, url, data = requests[0]
     getattr(c, method)(url, data) if data else getattr(c, method)(url)  # warm
     profiler = Profiler(interval=0.0005)
-    profiler.start()
+    if not args.no_profile:
+        profiler.start()
+    cpu, wall = time.process_time(), time.perf_counter()
     for c, method, url, data in requests[1:]:
         r = getattr(c, method)(url, data) if data else getattr(c, method)(url)
         assert r.status_code == 200, (url, r.status_code)
-    profiler.stop()
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    if not args.no_profile:
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+    n = len(requests) - 1
+    print(
+        f"{args.page}: {cpu / n * 1000:.1f} ms CPU in Django a request (this process; "
+        f"PostgreSQL's share not included), {wall / n * 1000:.1f} ms wall; "
+        f"loadavg {Path('/proc/loadavg').read_text().strip()}"
+    )
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ def bench_env(args, pool: bool) -> dict:
         "TRUSTED_PROXY_COUNT": "1",
         "DJANGO_SETTINGS_MODULE": "load_settings",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(BENCH)]),
-        "BENCH_DB_POOL": "1" if pool else "0",
+        "DB_POOL": "1" if pool else "0",
     }
     return env
 

@@ -166,3 +166,8 @@ def test_db_pool_gives_each_process_a_psycopg_pool_in_place_of_a_persistent_conn
         "None 60 None",
         "{'min_size': 1, 'max_size': 3} 0 ConnectionPool",
     ]
+
+
+def test_the_load_benchs_floor_view_is_not_in_the_sites_urls(client, db):
+    """bench/load_floor.py is reached only through bench/load_settings.py."""
+    assert client.post("/bench/floor").status_code == 404

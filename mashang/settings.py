@@ -126,6 +126,15 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # writers ("table is locked") where a file waits, and the burst tests need the real thing.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+# DB_POOL=1: Django 5.2's psycopg pool in each web process in place of one persistent
+# connection (CONN_MAX_AGE), without the health-check query each request; DB_POOL_SIZE is the
+# most connections a process keeps. bench/load.py measures both (README, Performance).
+if envbool("DB_POOL", False) and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 1,
+        "max_size": envint("DB_POOL_SIZE", 4),
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses persistent connections with a pool
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envstr("REDIS_URL")

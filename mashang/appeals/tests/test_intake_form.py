@@ -118,6 +118,30 @@ def test_filing_with_an_sms_code_gives_a_number_event_and_receipt(client, codes)
     assert sms.to_phone == "13800138000"
 
 
+def test_the_year_counter_is_locked_only_at_the_end_of_a_filing(client, codes):
+    """The counter row stays locked until the commit: every filing queues on it, so nothing
+    but the SMS that carries the number comes after it (bench/load.py measured the queue)."""
+    from django.test.utils import CaptureQueriesContext
+
+    response = submit(client, codes.bureau)
+    code = sms_code_from_outbox()
+    with CaptureQueriesContext(connection) as ctx:
+        client.post(response.url, {"code": code})
+    appeal = Appeal.objects.get()
+    assert re.fullmatch(r"430422-\d{4}-000001", appeal.number)
+    writes = [
+        q["sql"].split('"')[1]
+        for q in ctx.captured_queries
+        if q["sql"].startswith(("INSERT", "UPDATE"))
+    ]
+    counter = len(writes) - 1 - writes[::-1].index("appeals_sequence")  # its increment
+    assert {"appeals_appeal", "appeals_appealevent", "appeals_intakedraft"} <= set(writes[:counter])
+    # after it: the number into the appeal and the receipt SMS (then the session, not filing)
+    assert writes[counter + 1 : counter + 3] == ["appeals_appeal", "notifications_message"]
+    assert not {"appeals_appealevent", "appeals_intakedraft"} & set(writes[counter:])
+    assert Message.objects.get(template="appeal_received").body.count(appeal.number) == 1
+
+
 def test_the_receipt_is_only_for_the_browser_that_filed(client, codes):
     appeal = file_appeal(client, codes.bureau)
     client.cookies.clear()

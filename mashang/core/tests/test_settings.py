@@ -142,3 +142,32 @@ def test_demo_site_address_follows_port_and_host(tmp_path):
         "http://127.0.0.1:18111",
         "http://127.0.0.1:18111/open311/v2",
     ], result.stdout + result.stderr
+
+
+def test_db_pool_gives_each_process_a_psycopg_pool_in_place_of_a_persistent_connection():
+    code = (
+        "import django;django.setup();from django.db import connection as c;"
+        "d=c.settings_dict;print(d['OPTIONS'].get('pool'), d['CONN_MAX_AGE'],"
+        "type(c.pool).__name__ if c.pool is not None else None)"
+    )
+    outputs = []
+    for extra in ({}, {"DB_POOL": "1", "DB_POOL_SIZE": "3"}):
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=clean_env({**PRODUCTION, **extra, "DJANGO_SETTINGS_MODULE": "mashang.settings"}),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append(result.stdout.strip())
+    assert outputs == [
+        "None 60 None",
+        "{'min_size': 1, 'max_size': 3} 0 ConnectionPool",
+    ]
+
+
+def test_the_load_benchs_floor_view_is_not_in_the_sites_urls(client, db):
+    """bench/load_floor.py is reached only through bench/load_settings.py."""
+    assert client.post("/bench/floor").status_code == 404

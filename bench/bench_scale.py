@@ -161,7 +161,7 @@ def timed(fn, runs: int = RUNS):
     from django.test.utils import CaptureQueriesContext
 
     fn()  # warm the caches once, as a page that is opened all day
-    timings, ctx = [], None
+    timings = []
     for _ in range(runs):
         start = time.perf_counter()
         with CaptureQueriesContext(connection) as ctx:
@@ -329,7 +329,6 @@ def main() -> None:
     print(f"whole run {(time.perf_counter() - started) / 60:.0f} min")
     if not args.keep:
         import psycopg
-
         from django.db import connections
 
         connections.close_all()

@@ -93,6 +93,11 @@ def settle() -> None:
     )
 
 
+def _base36(n: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    return digits[n // 36 % 36] + digits[n % 36]
+
+
 def copy(n: int, window: int, stride: int) -> None:
     """Copy n of the generated appeals (ids + n × stride) and their events, `window` two-year
     windows and 7 × n hours earlier; deadlines that fall in the past count as swept."""
@@ -105,7 +110,8 @@ def copy(n: int, window: int, stride: int) -> None:
         if f.primary_key:
             exprs.append(f"id + {n * stride}")
         elif f.name == "number":
-            exprs.append(f"'C{n}-' || number")
+            # 'C' and two base-36 digits: the longest generated number (21) still fits 24.
+            exprs.append(f"'C{_base36(n)}' || number")
         elif f.name == "submission_token":
             exprs.append("NULL")
         elif f.name == "merged_into":

@@ -12,7 +12,7 @@ from mashang.stats.models import FactsState
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the daily roll-ups (DailyFact, UnitDayFact) of every past day, a month at a "
+        "Rebuild the roll-ups (DailyFact, UnitDayFact, MonthlyFact) of every past day, a month at a "
         "time, e.g. after a restore or an import of history. The worker keeps them up to date "
         "afterwards."
     )

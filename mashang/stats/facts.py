@@ -51,20 +51,21 @@ def _rebuild_months(months: set[date] | None) -> None:
         .order_by()
         .annotate(**{c: Sum(c) for c in counts})
     )
-    MonthlyFact.objects.bulk_create(
-        [
-            MonthlyFact(
-                day=row["month"],
-                township=row["township"],
-                kind=row["kind"],
-                type=row["type"],
-                **{c: row[c] for c in counts},
+    made = []
+    for row in rows:
+        month = row["month"]  # a datetime on PostgreSQL (date_trunc), a date on SQLite
+        month = month.date() if isinstance(month, datetime) else month
+        if months is None or month in months:
+            made.append(
+                MonthlyFact(
+                    day=month,
+                    township=row["township"],
+                    kind=row["kind"],
+                    type=row["type"],
+                    **{c: row[c] for c in counts},
+                )
             )
-            for row in rows
-            if months is None or row["month"] in months
-        ],
-        batch_size=5000,
-    )
+    MonthlyFact.objects.bulk_create(made, batch_size=5000)
 
 
 def _grouped(qs):

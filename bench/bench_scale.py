@@ -144,21 +144,48 @@ def copy(n: int, window: int, stride: int) -> None:
     )
 
 
-def grow(target: int, base: int, stride: int, windows_of: int, start: int) -> int:
-    """Copies `start`… until `target` appeals; returns the next copy number."""
+def grow(
+    target: int, base: int, stride: int, windows_of: int, start: int, jobs: int = 2, redo=()
+) -> int:
+    """Copies `start`… until `target` appeals (and the copies in `redo`), `jobs` at a time,
+    each on its own connection; returns the next copy number."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
     from mashang.core.progress import progress
 
     copies = target // base
-    bar = progress(total=copies - start, desc=f"复制至 {target:,} 件", unit="份")
-    for n in range(start, copies):
-        copy(n, window=n * 5 // windows_of, stride=stride)
+    todo = sorted(set(redo) | set(range(start, copies)))
+    bar = progress(total=len(todo), desc=f"复制至 {target:,} 件", unit="份")
+
+    def one(n):
+        try:
+            copy(n, window=n * 5 // windows_of, stride=stride)
+        finally:
+            connection.close()  # this thread's connection
         bar.update(1)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(one, todo))
     bar.close()
     sql(
         "SELECT setval(pg_get_serial_sequence('appeals_appeal', 'id'), "
         "(SELECT max(id) FROM appeals_appeal))"
     )
     return copies
+
+
+def missing_copies(stride: int) -> set[int]:
+    """After an interrupted run: copies whose appeals or events are not all there (a copy's
+    appeals written without its events are removed, to be copied again)."""
+    appeals = {n for (n,) in sql(f"SELECT DISTINCT (id - 1) / {stride} FROM appeals_appeal")}
+    events = {
+        n for (n,) in sql(f"SELECT DISTINCT (appeal_id - 1) / {stride} FROM appeals_appealevent")
+    }
+    for n in appeals - events:
+        sql(f"DELETE FROM appeals_appeal WHERE id > {n * stride} AND id <= {(n + 1) * stride}")
+    return set(range(1, max(appeals) + 1)) - (appeals & events)
 
 
 def timed(fn, runs: int = RUNS):
@@ -292,37 +319,55 @@ def main() -> None:
     parser.add_argument("--database", default="h36_scale")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--jobs", type=int, default=2, help="copies written at once")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="an interrupted run's database (--keep): finish growing it and measure the "
+        "large size only",
+    )
     args = parser.parse_args()
     small, large = sorted(args.appeals)
 
     import bench_sweep
 
     bench_sweep.DB = args.database
-    bench_sweep.recreate_database(args.host)
+    if not args.resume:
+        bench_sweep.recreate_database(args.host)
     bench_sweep.setup_django(args.host)
     from django.core.management import call_command
 
     from mashang.directory.demo import load_demo_county
 
     started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
-    load_demo_county()
-    t0 = time.perf_counter()
-    call_command("benchdata", "--appeals", str(args.generate))
-    stride = sql("SELECT max(id) FROM appeals_appeal")[0][0]
-    settle()
-    print(f"benchdata: {args.generate:,} appeals with events in {time.perf_counter() - t0:.0f} s")
     windows_of = large // args.generate
-    results = {}
+    results, redo = {}, set()
+    if args.resume:
+        stride = sql("SELECT max(id) FROM appeals_appeal WHERE number NOT LIKE 'C%%'")[0][0]
+        redo = missing_copies(stride)
+        n = (sql("SELECT max(id) FROM appeals_appeal")[0][0] - 1) // stride + 1
+        print(f"resuming at copy {n}, again {sorted(redo)} (load {loadavg()})")
+    else:
+        call_command("migrate", verbosity=0)
+        call_command("createcachetable", verbosity=0)
+        load_demo_county()
+        t0 = time.perf_counter()
+        call_command("benchdata", "--appeals", str(args.generate))
+        stride = sql("SELECT max(id) FROM appeals_appeal")[0][0]
+        settle()
+        print(
+            f"benchdata: {args.generate:,} appeals with events in {time.perf_counter() - t0:.0f} s"
+        )
+        t0 = time.perf_counter()
+        n = grow(small, args.generate, stride, windows_of, start=1, jobs=args.jobs)
+        print(f"{small:,} appeals: copies in {time.perf_counter() - t0:.0f} s (load {loadavg()})")
+        results[small] = measure(small)
     t0 = time.perf_counter()
-    n = grow(small, args.generate, stride, windows_of, start=1)
-    print(f"{small:,} appeals: copies in {time.perf_counter() - t0:.0f} s (load {loadavg()})")
-    results[small] = measure(small)
-    t0 = time.perf_counter()
-    grow(large, args.generate, stride, windows_of, start=n)
+    grow(large, args.generate, stride, windows_of, start=n, jobs=args.jobs, redo=redo)
     print(f"{large:,} appeals: copies in {time.perf_counter() - t0:.0f} s (load {loadavg()})")
     results[large] = measure(large)
+    if args.resume:
+        return
 
     print()
     print(f"{'':<42} {small:>12,} {large:>12,}   ratio  (goal ≤ 2×)")

@@ -161,6 +161,12 @@ class Appeal(models.Model):
                 name="appeal_accusation_received",
                 condition=models.Q(type="accusation"),
             ),
+            # ...and in one township (the desk filtered to a township): by division.
+            models.Index(
+                fields=["division", "received_at"],
+                name="appeal_accusation_division",
+                condition=models.Q(type="accusation"),
+            ),
             # The sweeps read only what is due: partial indexes keep each pass proportional
             # to the due items, not to all appeals.
             models.Index(

@@ -151,6 +151,22 @@ class Appeal(models.Model):
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["status", "received_at"]),
+            # The lists filtered by status and place (a township's 办理中): without it each
+            # of a township's divisions re-read the whole status (bench/bench_scale.py).
+            models.Index(fields=["status", "division"], name="appeal_status_division"),
+            # "How many accusations" beside the desk list and the overview: counted from
+            # this small index alone, not from every appeal of the type.
+            models.Index(
+                fields=["received_at"],
+                name="appeal_accusation_received",
+                condition=models.Q(type="accusation"),
+            ),
+            # ...and in one township (the desk filtered to a township): by division.
+            models.Index(
+                fields=["division", "received_at"],
+                name="appeal_accusation_division",
+                condition=models.Q(type="accusation"),
+            ),
             # The sweeps read only what is due: partial indexes keep each pass proportional
             # to the due items, not to all appeals.
             models.Index(

@@ -8,7 +8,7 @@ then sums the two: the numbers are the same either way (tested), only the cost d
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr, TruncDate, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from mashang.deadlines.calendar import SHANGHAI
 from mashang.deadlines.models import SupervisionOrder
 
 from . import metrics
-from .models import DailyFact, FactsState, UnitDayFact
+from .models import DailyFact, FactsState, MonthlyFact, UnitDayFact
 
 KEYS = list(metrics.COUNTS) + ["orders"]
 DIMS = {"township": "township", "kind": "kind", "type": "type"}
@@ -29,6 +29,43 @@ def _today() -> date:
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), SHANGHAI)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _rebuild_months(months: set[date] | None) -> None:
+    """Sum the DailyFact rows of the given months (all when None) into MonthlyFact."""
+    daily, monthly = DailyFact.objects.all(), MonthlyFact.objects.all()
+    if months is not None:
+        if not months:
+            return
+        daily = daily.filter(day__gte=min(months), day__lt=_next_month(max(months)))
+        monthly = monthly.filter(day__in=months)
+    monthly.delete()
+    counts = list(metrics.COUNTS) + ["orders"]
+    rows = (
+        daily.annotate(month=TruncMonth("day"))
+        .values("month", "township", "kind", "type")
+        .order_by()
+        .annotate(**{c: Sum(c) for c in counts})
+    )
+    made = []
+    for row in rows:
+        month = row["month"]  # a datetime on PostgreSQL (date_trunc), a date on SQLite
+        month = month.date() if isinstance(month, datetime) else month
+        if months is None or month in months:
+            made.append(
+                MonthlyFact(
+                    day=month,
+                    township=row["township"],
+                    kind=row["kind"],
+                    type=row["type"],
+                    **{c: row[c] for c in counts},
+                )
+            )
+    MonthlyFact.objects.bulk_create(made, batch_size=5000)
 
 
 def _grouped(qs):
@@ -121,6 +158,7 @@ def rebuild(days: set[date] | None = None) -> int:
         ],
         batch_size=5000,
     )
+    _rebuild_months(None if days is None else {d.replace(day=1) for d in days})
     return len(by_place) + len(by_unit)
 
 
@@ -172,9 +210,12 @@ class Figures:
         if self.split and until and until <= self.split:
             self.split = until
 
-    def _facts(self, dim: str | None = None):
-        """The roll-up rows for the past days of this scope, or None where the roll-ups
-        cannot answer (then everything is counted live)."""
+    def _facts(self, dim: str | None = None, monthly: bool = True):
+        """The roll-up querysets for the past days of this scope (their rows summed answer
+        it), or None where the roll-ups cannot answer (then everything is counted live).
+
+        Months wholly inside the period are read from MonthlyFact (when `monthly`), the
+        days around them from DailyFact: the same sums, from a twentieth of the rows."""
         if self.split is None:
             return None
         place_filters = bool(
@@ -182,24 +223,41 @@ class Figures:
             or self.type
             or (self.division is not None and self.division.level == "township")
         )
+        end = self.split.astimezone(SHANGHAI).date()
+        start = self.since.astimezone(SHANGHAI).date() if self.since else None
         if dim == "unit" or self.unit_id:
             if place_filters:
                 return None
             qs = UnitDayFact.objects.all()
             if self.unit_id:
                 qs = qs.filter(unit_id=self.unit_id)
-        else:
-            qs = DailyFact.objects.all()
+            qs = qs.filter(day__lt=end)
+            return [qs.filter(day__gte=start) if start else qs]
+
+        def scoped(qs):
             if self.division is not None and self.division.level == "township":
                 qs = qs.filter(township=self.division.code)
             if self.kind:
                 qs = qs.filter(kind=self.kind)
             if self.type:
                 qs = qs.filter(type=self.type)
-        qs = qs.filter(day__lt=self.split.astimezone(SHANGHAI).date())
-        if self.since:
-            qs = qs.filter(day__gte=self.since.astimezone(SHANGHAI).date())
-        return qs
+            return qs
+
+        daily = scoped(DailyFact.objects.all())
+        # Whole months: from the first month that starts on or after `start` to the month
+        # that holds `end` (exclusive).
+        first = start if start is None or start.day == 1 else _next_month(start)
+        last = end.replace(day=1)
+        if not monthly or (first is not None and first >= last):
+            qs = daily.filter(day__lt=end)
+            return [qs.filter(day__gte=start) if start else qs]
+        months = scoped(MonthlyFact.objects.filter(day__lt=last))
+        parts = [months.filter(day__gte=first) if first else months]
+        days = Q(day__gte=last, day__lt=end)
+        if start and start < first:
+            days |= Q(day__gte=start, day__lt=first)
+        parts.append(daily.filter(days))
+        return parts
 
     def _live(self, rolled: bool = True):
         since = (self.split or self.since) if rolled else self.since
@@ -217,8 +275,8 @@ class Figures:
     def headline(self) -> dict:
         total = dict.fromkeys(KEYS, 0)
         facts = self._facts()
-        if facts is not None:
-            for key, value in facts.aggregate(**{k: Sum(k) for k in KEYS}).items():
+        for part in facts or []:
+            for key, value in part.aggregate(**{k: Sum(k) for k in KEYS}).items():
                 total[key] += value or 0
         live = self._live(rolled=facts is not None)
         if live is not None:
@@ -230,13 +288,14 @@ class Figures:
     def breakdown(self, dim: str) -> list[dict]:
         merged: dict = {}
         facts = self._facts(dim)
-        if facts is not None:
-            field = DIMS.get(dim, "unit_id")
+        field = DIMS.get(dim, "unit_id")
+        for part in facts or []:
             for row in (
-                facts.values(field).order_by(field).annotate(**{k: Sum(k) for k in metrics.COUNTS})
+                part.values(field).order_by(field).annotate(**{k: Sum(k) for k in metrics.COUNTS})
             ):
-                key = row.pop(field)
-                merged[key] = {k: row[k] or 0 for k in metrics.COUNTS}
+                into = merged.setdefault(row.pop(field), dict.fromkeys(metrics.COUNTS, 0))
+                for k in metrics.COUNTS:
+                    into[k] += row[k] or 0
         live = self._live(rolled=facts is not None)
         if live is not None:
             for row in metrics.breakdown(live, dim):
@@ -250,13 +309,12 @@ class Figures:
 
     def trend(self, granularity: str = "day") -> list[dict]:
         buckets: dict = {}
-        facts = self._facts()
-        if facts is not None:
-            trunc = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}.get(
-                granularity, TruncDay
-            )("day")
+        # Monthly rows can only fill monthly buckets; days and weeks read the daily rows.
+        facts = self._facts(monthly=granularity == "month")
+        trunc = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}.get(granularity, TruncDay)
+        for part in facts or []:
             for row in (
-                facts.annotate(bucket=trunc)
+                part.annotate(bucket=trunc("day"))
                 .values("bucket")
                 .order_by("bucket")
                 .annotate(
@@ -265,7 +323,9 @@ class Figures:
             ):
                 bucket = row["bucket"]
                 bucket = bucket.date() if isinstance(bucket, datetime) else bucket
-                buckets[bucket] = {k: row[k] or 0 for k in ("received", "effective", "completed")}
+                into = buckets.setdefault(bucket, {"received": 0, "effective": 0, "completed": 0})
+                for k in ("received", "effective", "completed"):
+                    into[k] += row[k] or 0
         live = self._live(rolled=facts is not None)
         if live is not None:
             for row in metrics.trend(live, granularity):

@@ -1,9 +1,10 @@
 """Daily roll-ups of the metrics' counts: what the dashboards read at county scale.
 
 One row per (day received, township, QR kind, appeal type) with the count of every condition
-in `metrics.COUNTS`, and one per (day, lead unit) for the unit ranking: two narrow tables stay
-small where one wide one would hold nearly a row per appeal. The worker rebuilds the days whose appeals changed since its
-last build; today's appeals are always counted live.
+in `metrics.COUNTS` (and the same per month, for periods of years), and one per (day, lead
+unit) for the unit ranking: narrow tables stay small where one wide one would hold nearly a row
+per appeal. The worker rebuilds the days whose appeals changed since its last build; today's
+appeals are always counted live.
 """
 
 from django.db import models
@@ -43,6 +44,21 @@ class DailyFact(Counts):
         verbose_name = "统计日汇总"
         verbose_name_plural = "统计日汇总"
         indexes = [models.Index(fields=["day", "township"])]
+
+
+class MonthlyFact(Counts):
+    """The DailyFact rows of one month summed (`day` is the month's first day): a period of
+    years reads a few hundred rows per month instead of a few hundred per day. Rebuilt with
+    the days of its month; read only for months wholly inside a period (facts.Figures)."""
+
+    day = models.DateField(db_index=True)
+    township = models.CharField(max_length=12, blank=True)
+    kind = models.CharField(max_length=20, blank=True)
+    type = models.CharField(max_length=12)
+
+    class Meta:
+        verbose_name = "统计月汇总"
+        verbose_name_plural = "统计月汇总"
 
 
 class UnitDayFact(Counts):

@@ -74,3 +74,49 @@ def test_the_rollups_command_rebuilds_month_by_month_to_the_same_figures(world, 
     assert "日汇总已重建" in out.getvalue()
     assert DailyFact.objects.exists()
     assert facts.Figures().headline() == live
+
+
+def spread_over_months(world):  # noqa: F811
+    """The five appeals on days 5, 40, 70, 100 and 130 before today: several whole months
+    and partial ones on either side."""
+    now = timezone.now()
+    for key, days in zip("abcde", (5, 40, 70, 100, 130), strict=True):
+        Appeal.objects.filter(pk=world[key].pk).update(received_at=now - timedelta(days=days))
+
+
+def test_whole_months_are_read_from_the_monthly_rollups_with_the_same_figures(world, county):  # noqa: F811
+    from mashang.stats.models import MonthlyFact
+
+    spread_over_months(world)
+    facts.refresh()
+    assert MonthlyFact.objects.exists()
+    today = timezone.localdate()
+    for since in (None, today - timedelta(days=115), (today - timedelta(days=95)).replace(day=1)):
+        start = metrics.local_midnight(since) if since else None
+        live = metrics.base_queryset(since=start)
+        figures = facts.Figures(since=start)
+        assert figures.headline() == metrics.headline(live), since
+        for dim in ("township", "kind", "type", "unit"):
+            assert figures.breakdown(dim) == metrics.breakdown(live, dim), (since, dim)
+        monthly = {r["bucket"]: r["received"] for r in figures.trend("month")}
+        counted = {
+            r["bucket"].astimezone(facts.SHANGHAI).date(): r["received"]
+            for r in metrics.trend(live, "month")
+        }
+        assert monthly == counted, since
+    # The whole months really come from MonthlyFact: without their daily rows the default
+    # period still adds up (a daily-only reading would lose the appeals of those months).
+    whole = facts._next_month(today - timedelta(days=130))
+    DailyFact.objects.filter(day__gte=whole, day__lt=today.replace(day=1)).delete()
+    assert facts.Figures().headline()["received"] == 5
+
+
+def test_a_change_to_an_appeal_of_an_earlier_month_reaches_the_monthly_rollups(world, people):  # noqa: F811
+    from mashang.appeals import actions
+
+    spread_over_months(world)  # E (办理中) was received 130 days ago
+    facts.refresh()
+    before = facts.Figures().headline()["completed"]
+    actions.reply_appeal(world["e"], "已处理完毕。", acting_user=people.handler_a)
+    facts.refresh()
+    assert facts.Figures().headline()["completed"] == before + 1

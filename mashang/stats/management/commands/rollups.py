@@ -12,8 +12,8 @@ from mashang.stats.models import FactsState
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the daily roll-ups of every past day, a month at a time — the appeals' "
-        "(DailyFact, UnitDayFact) and those of every statistics section that keeps its own "
+        "Rebuild the roll-ups of every past day, a month at a time — the appeals' (DailyFact, "
+        "UnitDayFact, MonthlyFact) and those of every statistics section that keeps its own "
         "(applications, the hall) — e.g. after a restore or an import of history. The worker "
         "keeps them up to date afterwards."
     )

@@ -135,6 +135,8 @@ if envbool("DB_POOL", False) and DATABASES["default"]["ENGINE"].endswith("postgr
         "max_size": envint("DB_POOL_SIZE", 4),
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses persistent connections with a pool
+    # CONN_HEALTH_CHECKS (on) makes Django check each pooled connection before handing it out,
+    # so after PostgreSQL restarts the dead ones are dropped, not given to requests.
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envstr("REDIS_URL")

@@ -129,29 +129,44 @@ def window_new(request):
                 "ticket": ticket,
             },
         )
-    entries = actions.checklist(item, bundle)
-    fields = actions.form_fields(item, bundle)
+    params = request.POST if request.method == "POST" else request.GET
+    try:
+        plan = window_plan(item, bundle, params)
+    except actions.FilingError as exc:
+        raise Http404("该事项暂不可办理") from exc
     errors, values = {}, dict(prefill.values) if prefill else {}
     if request.method == "POST":
         values = request.POST
         files, errors = _checked_files(
-            request, [(e.material_type.pk, e.name) for e in entries if not e.shared]
+            request, [(e.material_type.pk, e.name) for e in plan.entries if not e.shared]
         )
+        given = actions.Applicant(
+            name=(values.get("applicant_name") or "").strip(),
+            phone=(values.get("applicant_phone") or "").strip(),
+            id_number=(values.get("applicant_id_number") or "").strip().upper(),
+            kind=values.get("applicant_kind", ApplicantKind.PERSON),
+            firm_name=(values.get("firm_name") or "").strip(),
+            firm_uscc=(values.get("firm_uscc") or "").strip().upper(),
+        )
+        applicant = None
         try:
-            applicant = actions.validate_applicant(
-                name=values.get("applicant_name"),
-                phone=values.get("applicant_phone"),
-                id_number=values.get("applicant_id_number"),
-                kind=values.get("applicant_kind", ApplicantKind.PERSON),
-                firm_name=values.get("firm_name", ""),
-                firm_uscc=values.get("firm_uscc", ""),
-            )
+            applicant = actions.validate_applicant(**vars(given))
         except actions.FilingError as exc:
             errors.update(exc.errors)
+        # The applicant block's fields (姓名, 身份证号 …) are taken from it, asked once; the
+        # 情形 must be answered. Materials: the window's rule (a missing one is 补正/容缺 later).
+        form = {}
         try:
             form = actions.validate_form(
-                fields, {f.code: values.get(f"f_{f.code}") for f, _r in fields}
+                plan.fields,
+                {f.code: values.get(f"f_{f.code}") for f, _r in plan.fields},
+                applicant or given,
             )
+        except actions.FilingError as exc:
+            for key, message in exc.errors.items():
+                errors.setdefault(key, message)
+        try:
+            actions.check_plan(plan, uploads_required=False)
         except actions.FilingError as exc:
             errors.update(exc.errors)
         if not errors:
@@ -169,6 +184,7 @@ def window_new(request):
                     post_address=values.get("post_address", ""),
                     acting_user=request.user,
                     token=values.get("token") or None,
+                    plan=plan,
                 )
             except actions.FilingError as exc:
                 errors.update(exc.errors)
@@ -179,7 +195,7 @@ def window_new(request):
 
                     intake.link(request, ticket, application)
                 return redirect("application_detail", application.pk)
-    version = current_version(item) if item else None
+    posted = request.method == "POST"
     return render(
         request,
         "applications/window_form.html",
@@ -187,16 +203,45 @@ def window_new(request):
             "nav": nav_for(request.user),
             "item": item,
             "bundle": bundle,
-            "version": version,
-            "entries": entries,
-            "fields": fields,
+            "version": current_version(item) if item else None,
+            "plan": plan,
+            "entries": plan.entries,
+            "fields": field_rows(plan, values, errors),
+            "firm": values.get("applicant_kind") == ApplicantKind.FIRM
+            or (not posted and plan.firm_required),
             "errors": errors,
             "values": values,
+            "seen": set(values.getlist("seen")) if posted else set(),
             "deliveries": Delivery.choices,
             "token": values.get("token") or uuid.uuid4().hex,
             "ticket": ticket,
         },
     )
+
+
+def window_plan(item=None, bundle=None, params=None) -> actions.FilingPlan:
+    """The online form's plan for the 情形 the clerk picked (`actions.filing_plan`): only that
+    情形's materials and fields. At a counter the 申请表 is the paper the applicant signs, so
+    it stays on the checklist like any other material (online it is the form itself)."""
+    plan = actions.filing_plan(item, bundle, params)
+    for entry in plan.entries:
+        if entry.shared == actions.FILLED_ONLINE:
+            entry.shared = False
+    return plan
+
+
+def field_rows(plan, values, errors) -> list[tuple]:
+    """(field, required, value, error, options) of the fields the form asks for itself."""
+    return [
+        (
+            f,
+            r,
+            values.get(f"f_{f.code}", ""),
+            errors.get(f"f_{f.code}"),
+            actions.field_options(f) if f.kind == "choice" else [],
+        )
+        for f, r in plan.asked_fields
+    ]
 
 
 @staff_view(*STAFF)

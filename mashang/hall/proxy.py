@@ -98,8 +98,12 @@ def file_for(
     form=None,
     received=None,
     today: date | None = None,
+    plan=None,
+    id_number: str = "",
 ):
-    """File an application for the principal; the filing records who acted for whom."""
+    """File an application for the principal; the filing records who acted for whom. With
+    `plan` (the 情形 picked, `applications.actions.filing_plan`), only that 情形's materials;
+    `id_number` is the principal's, read from their card when the authorisation has none."""
     today = today or timezone.localdate()
     auth = ProxyAuthorisation.objects.select_for_update().get(pk=authorisation.pk)
     if auth.proxy_id != proxy.pk:
@@ -111,10 +115,15 @@ def file_for(
     allowed = set(auth.items.values_list("pk", flat=True))
     if allowed and (item is None or item.pk not in allowed):
         raise TicketError("该事项不在授权范围内。")
+    id_number = auth.principal_id_number or (id_number or "").strip().upper()
+    if id_number and not application_actions.ID_RE.match(id_number):
+        raise application_actions.FilingError(
+            {"applicant_id_number": "身份证号应为18位，最后一位可以是数字或X"}
+        )
     applicant = application_actions.Applicant(
         name=auth.principal_name,
         phone=auth.principal_phone,
-        id_number=auth.principal_id_number,
+        id_number=id_number,
     )
     application = application_actions.file_application(
         applicant=applicant,
@@ -124,6 +133,7 @@ def file_for(
         form=form or {},
         received=received or set(),
         acting_user=proxy,
+        plan=plan,
     )
     ProxyFiling.objects.create(application=application, authorisation=auth, proxy=proxy)
     return application

@@ -220,6 +220,7 @@ def proxy_list(request):
 def proxy_detail(request, pk: int):
     """One authorisation: the letter, the applications filed under it, and filing another."""
     from mashang.applications import actions as application_actions
+    from mashang.applications.staff import field_rows, window_plan
     from mashang.catalog.queries import published_items
 
     from .intake import held_ticket
@@ -233,30 +234,55 @@ def proxy_detail(request, pk: int):
         item = published_items().filter(code=code).first()
         if item is None:
             messages.error(request, "没有找到这个事项编码。")
-    fields = application_actions.form_fields(item) if item else []
-    entries = application_actions.checklist(item) if item else []
-    errors = {}
-    if request.method == "POST" and item is not None:
+    # The 情形 the proxy picks, as at the window: only its materials and fields; the
+    # principal's own fields (姓名, 手机号, 身份证号) come from the authorisation, asked once.
+    params = request.POST if request.method == "POST" else request.GET
+    plan = window_plan(item, None, params) if item else None
+    errors, values = {}, request.POST if request.method == "POST" else {}
+    if request.method == "POST" and plan is not None:
+        id_number = auth.principal_id_number or (values.get("applicant_id_number") or "")
+        principal = application_actions.Applicant(
+            name=auth.principal_name,
+            phone=auth.principal_phone,
+            id_number=id_number.strip().upper(),
+        )
+        form = {}
         try:
             form = application_actions.validate_form(
-                fields, {f.code: request.POST.get(f"f_{f.code}") for f, _r in fields}
-            )
-            received = {int(v) for v in request.POST.getlist("seen") if v.isdigit()}
-            application = proxy.file_for(
-                auth, proxy=request.user, item=item, form=form, received=received
+                plan.fields,
+                {f.code: values.get(f"f_{f.code}") for f, _r in plan.fields},
+                principal,
             )
         except application_actions.FilingError as exc:
             errors.update(exc.errors)
-        except TicketError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, f"已代为提交 {application.number}。")
-            if ticket is not None:
-                from .intake import link
+        try:
+            application_actions.check_plan(plan, uploads_required=False)
+        except application_actions.FilingError as exc:
+            errors.update(exc.errors)
+        if not errors:
+            received = {int(v) for v in values.getlist("seen") if v.isdigit()}
+            try:
+                application = proxy.file_for(
+                    auth,
+                    proxy=request.user,
+                    item=item,
+                    form=form,
+                    received=received,
+                    plan=plan,
+                    id_number=principal.id_number,
+                )
+            except application_actions.FilingError as exc:
+                errors.update(exc.errors)
+            except TicketError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, f"已代为提交 {application.number}。")
+                if ticket is not None:
+                    from .intake import link
 
-                link(request, ticket, application)
-                return redirect("hall_workbench")
-            return redirect("hall_proxy_detail", auth.pk)
+                    link(request, ticket, application)
+                    return redirect("hall_workbench")
+                return redirect("hall_proxy_detail", auth.pk)
     return render(
         request,
         "hall/proxy_detail.html",
@@ -265,11 +291,12 @@ def proxy_detail(request, pk: int):
             "auth": auth,
             "filings": auth.filings.select_related("application"),
             "item": item,
-            "fields": [
-                (f, required, request.POST.get(f"f_{f.code}", ""), errors.get(f"f_{f.code}"))
-                for f, required in fields
-            ],
-            "entries": entries,
+            "plan": plan,
+            "fields": field_rows(plan, values, errors) if plan else [],
+            "entries": plan.entries if plan else [],
+            "seen": set(values.getlist("seen")) if values else set(),
+            "errors": errors,
+            "values": values,
             "may_file": auth.proxy_id == request.user.pk,
             "ticket": ticket,
         },

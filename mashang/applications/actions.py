@@ -448,6 +448,31 @@ def filing_plan(item=None, bundle=None, params=None) -> FilingPlan:
     return FilingPlan(questions, entries, fields)
 
 
+def window_plan(item=None, bundle=None, params=None) -> FilingPlan:
+    """The online form's plan for the 情形 the clerk picked (`filing_plan`): only that
+    情形's materials and fields. At a counter the 申请表 is the paper the applicant signs, so
+    it stays on the checklist like any other material (online it is the form itself)."""
+    plan = filing_plan(item, bundle, params)
+    for entry in plan.entries:
+        if entry.shared == FILLED_ONLINE:
+            entry.shared = False
+    return plan
+
+
+def field_rows(plan, values, errors) -> list[tuple]:
+    """(field, required, value, error, options) of the fields the form asks for itself."""
+    return [
+        (
+            f,
+            r,
+            values.get(f"f_{f.code}", ""),
+            errors.get(f"f_{f.code}"),
+            field_options(f) if f.kind == "choice" else [],
+        )
+        for f, r in plan.asked_fields
+    ]
+
+
 def check_plan(plan: FilingPlan, files: dict | None = None, *, uploads_required: bool) -> None:
     """Every 情形 question answered; online, every required material that is not 可容缺 and
     that the applicant brings is uploaded. Raises FilingError listing every problem."""

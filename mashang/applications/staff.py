@@ -131,7 +131,7 @@ def window_new(request):
         )
     params = request.POST if request.method == "POST" else request.GET
     try:
-        plan = window_plan(item, bundle, params)
+        plan = actions.window_plan(item, bundle, params)
     except actions.FilingError as exc:
         raise Http404("该事项暂不可办理") from exc
     errors, values = {}, dict(prefill.values) if prefill else {}
@@ -206,7 +206,7 @@ def window_new(request):
             "version": current_version(item) if item else None,
             "plan": plan,
             "entries": plan.entries,
-            "fields": field_rows(plan, values, errors),
+            "fields": actions.field_rows(plan, values, errors),
             "firm": values.get("applicant_kind") == ApplicantKind.FIRM
             or (not posted and plan.firm_required),
             "errors": errors,
@@ -217,31 +217,6 @@ def window_new(request):
             "ticket": ticket,
         },
     )
-
-
-def window_plan(item=None, bundle=None, params=None) -> actions.FilingPlan:
-    """The online form's plan for the 情形 the clerk picked (`actions.filing_plan`): only that
-    情形's materials and fields. At a counter the 申请表 is the paper the applicant signs, so
-    it stays on the checklist like any other material (online it is the form itself)."""
-    plan = actions.filing_plan(item, bundle, params)
-    for entry in plan.entries:
-        if entry.shared == actions.FILLED_ONLINE:
-            entry.shared = False
-    return plan
-
-
-def field_rows(plan, values, errors) -> list[tuple]:
-    """(field, required, value, error, options) of the fields the form asks for itself."""
-    return [
-        (
-            f,
-            r,
-            values.get(f"f_{f.code}", ""),
-            errors.get(f"f_{f.code}"),
-            actions.field_options(f) if f.kind == "choice" else [],
-        )
-        for f, r in plan.asked_fields
-    ]
 
 
 @staff_view(*STAFF)

@@ -220,7 +220,7 @@ def proxy_list(request):
 def proxy_detail(request, pk: int):
     """One authorisation: the letter, the applications filed under it, and filing another."""
     from mashang.applications import actions as application_actions
-    from mashang.applications.staff import field_rows, window_plan
+    from mashang.applications.actions import field_rows, window_plan
     from mashang.catalog.queries import published_items
 
     from .intake import held_ticket

@@ -68,4 +68,7 @@ def clean_admin_forms(site) -> None:
         overrides = dict(model_admin.formfield_overrides)
         for field in (models.CharField, models.TextField):
             overrides[field] = {**overrides.get(field, {}), "form_class": CleanCharField}
+        # Subclasses with a form field of their own keep it (a slug is validated strictly
+        # anyway; forms.SlugField takes arguments CleanCharField does not).
+        overrides.setdefault(models.SlugField, {})
         model_admin.formfield_overrides = overrides

@@ -261,8 +261,9 @@ class Figures:
 
     def _live(self, rolled: bool = True):
         since = (self.split or self.since) if rolled else self.since
-        if self.split and self.until and self.until <= self.split:
-            return None
+        if rolled and self.split and self.until and self.until <= self.split:
+            return None  # the roll-ups answered the whole period
+
         return metrics.base_queryset(
             since=since,
             until=self.until,

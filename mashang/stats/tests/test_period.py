@@ -269,3 +269,19 @@ def test_the_efficiency_table_exports_its_counts_and_rates(client, people, world
             assert got[header.index("按期办结")] == row["completed_on_time"]
             rate = row["completed_on_time_rate"]
             assert got[header.index("按期办结率")] == (rate / 100 if rate is not None else "—")
+
+
+def test_the_unit_ranking_follows_place_and_type_filters_in_the_default_period(
+    client, people, two_days_ago
+):
+    """Filters the unit roll-ups cannot answer are counted from the appeals: never an empty
+    table for appeals that are there."""
+    a = two_days_ago["a"]
+    call_command("rollups", stdout=io.StringIO(), stderr=io.StringIO())  # as the worker keeps them
+    login(client, people.county_leader)
+    for params in ({"type": a.type}, {"kind": a.kind}):
+        page = client.get(reverse("stats_units"), params).content.decode()
+        table = page.split('id="unit-ranking"')[1].split("</table>")[0]
+        assert "县住房和城乡建设局" in table, params
+        rows = _sheet_rows(client.get(reverse("stats_units"), {**params, "format": "xlsx"}))
+        assert any(r[1] == "县住房和城乡建设局" for r in rows[3:]), params

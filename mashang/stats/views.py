@@ -216,31 +216,32 @@ def overview(request):
     }
     if request.GET.get("screen"):
         # The wall screen also ranks the units (top ten by on-time completion).
-        units = figures.breakdown("unit")
-        unit_names = {
-            pk: short or name
-            for pk, short, name in Unit.objects.filter(
-                pk__in=[r["key"] for r in units]
-            ).values_list("pk", "short_name", "name")
-        }
-        units.sort(key=lambda r: (-(r["on_time_rate"] or 0), -r["effective"]))
+        # The same ranking as 单位排名 (full names: a township government's short name would
+        # read as the township itself).
+        units = ranked_units(figures)
         context["chart_data"]["units"] = [
-            [unit_names.get(r["key"], ""), r["on_time_rate"] or 0, r["effective"]]
-            for r in units[:10]
+            [r["name"], r["on_time_rate"] or 0, r["effective"]] for r in units[:10]
         ]
         return render(request, "stats/screen.html", context)
     return render(request, "stats/overview.html", context)
+
+
+def ranked_units(figures) -> list[dict]:
+    """Units by on-time completion, then satisfaction, then volume: the one ranking of the
+    单位排名 page, its export and the 数据大屏."""
+    rows = figures.breakdown("unit")
+    names = dict(Unit.objects.filter(pk__in=[r["key"] for r in rows]).values_list("pk", "name"))
+    for r in rows:
+        r["name"] = names.get(r["key"], "")
+    rows.sort(key=lambda r: (-(r["on_time_rate"] or 0), -(r["satisfaction"] or 0), -r["effective"]))
+    return rows
 
 
 @staff_view(Role.SUPERVISOR, Role.ADMIN, Role.COUNTY_LEADER)
 def units(request):
     """效能督查's ranking of units by on-time completion and satisfaction."""
     scope = Scope(request)
-    rows = scope.figures().breakdown("unit")
-    names = dict(Unit.objects.filter(pk__in=[r["key"] for r in rows]).values_list("pk", "name"))
-    for r in rows:
-        r["name"] = names.get(r["key"], "")
-    rows.sort(key=lambda r: (-(r["on_time_rate"] or 0), -(r["satisfaction"] or 0)))
+    rows = ranked_units(scope.figures())
     if request.GET.get("format") == "xlsx":
         from .exports import table_response
 

@@ -285,3 +285,11 @@ def test_the_unit_ranking_follows_place_and_type_filters_in_the_default_period(
         assert "县住房和城乡建设局" in table, params
         rows = _sheet_rows(client.get(reverse("stats_units"), {**params, "format": "xlsx"}))
         assert any(r[1] == "县住房和城乡建设局" for r in rows[3:]), params
+
+
+def test_the_wall_ranks_units_as_the_unit_ranking_does(client, people, world):  # noqa: F811
+    login(client, people.county_leader)
+    wall = client.get(reverse("stats_overview"), {"to": FAR, "screen": 1})
+    ranking = _sheet_rows(client.get(reverse("stats_units"), {"to": FAR, "format": "xlsx"}))
+    names = [name for name, _rate, _effective in wall.context["chart_data"]["units"]]
+    assert names and names == [r[1] for r in ranking[3:]][:10]

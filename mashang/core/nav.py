@@ -34,8 +34,38 @@ STAFF_NAV = [
 ]
 
 
-def nav_for(user) -> list[dict]:
-    items = []
+# Figures pages sit under one 统计 menu in the top bar, so a leader's bar fits 1366 px.
+FIGURES = {
+    "application_figures",
+    "hall_figures",
+    "hall_wall",
+    "efficiency",
+    "stats_overview",
+    "stats_my_unit",
+    "benefits_stats",
+}
+FIGURES_LABEL = "统计"
+
+
+class Nav(list):
+    """The pages a user may open, in order; `main` and `figures` split them for the top bar
+    (the figures pages under one menu)."""
+
+    @property
+    def main(self) -> list[dict]:
+        return [item for item in self if item["name"] not in FIGURES]
+
+    @property
+    def figures(self) -> list[dict]:
+        return [item for item in self if item["name"] in FIGURES]
+
+    @property
+    def figures_label(self) -> str:
+        return FIGURES_LABEL
+
+
+def nav_for(user) -> Nav:
+    items = Nav()
     for name, label in STAFF_NAV:
         url = reverse(name)
         view = resolve(url).func

@@ -139,22 +139,13 @@ def last_complete_month(now=None) -> str:
 
 def monthly_data(month: str) -> dict:
     """Everything the monthly report shows, computed once for both formats."""
-    from mashang.directory.models import Unit
 
     since, until = _month_scope(month)
     from .facts import Figures
 
     figures = Figures(since=since, until=until)
     towns = metrics.rank_places(figures.breakdown("township"))
-    unit_rows = figures.breakdown("unit")
-    unit_names = dict(
-        Unit.objects.filter(pk__in=[r["key"] for r in unit_rows]).values_list("pk", "name")
-    )
-    for r in unit_rows:
-        r["name"] = unit_names.get(r["key"], "")
-    unit_rows.sort(key=lambda r: (-(r["satisfaction"] or 0), -r["effective"]))
-    for i, r in enumerate(unit_rows, start=1):
-        r["rank"] = i
+    unit_rows = metrics.rank_units(figures.breakdown("unit"))
     return {
         "month": month,
         "label": f"{since:%Y年%m月}",

@@ -247,6 +247,20 @@ def place_name(code: str | None, names: dict) -> str:
     return names.get(code) or code if code else COUNTY_LEVEL
 
 
+def rank_units(rows: list[dict]) -> list[dict]:
+    """Name each unit row and rank the units by on-time completion, then satisfaction, then
+    volume: the one ranking of 单位排名, its export, the 数据大屏 and the monthly report."""
+    from mashang.directory.models import Unit
+
+    names = dict(Unit.objects.filter(pk__in=[r["key"] for r in rows]).values_list("pk", "name"))
+    for r in rows:
+        r["name"] = names.get(r["key"], "")
+    rows.sort(key=lambda r: (-(r["on_time_rate"] or 0), -(r["satisfaction"] or 0), -r["effective"]))
+    for i, r in enumerate(rows, start=1):
+        r["rank"] = i
+    return rows
+
+
 def rank_places(rows: list[dict], *, by=("satisfaction", "effective")) -> list[dict]:
     """Name each township row and rank the townships by `by` (highest first); the county-level
     row, not being a township, comes last with no rank."""

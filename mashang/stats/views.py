@@ -218,7 +218,7 @@ def overview(request):
         # The wall screen also ranks the units (top ten by on-time completion).
         # The same ranking as 单位排名 (full names: a township government's short name would
         # read as the township itself).
-        units = ranked_units(figures)
+        units = metrics.rank_units(figures.breakdown("unit"))
         context["chart_data"]["units"] = [
             [r["name"], r["on_time_rate"] or 0, r["effective"]] for r in units[:10]
         ]
@@ -226,27 +226,14 @@ def overview(request):
     return render(request, "stats/overview.html", context)
 
 
-def ranked_units(figures) -> list[dict]:
-    """Units by on-time completion, then satisfaction, then volume: the one ranking of the
-    单位排名 page, its export and the 数据大屏."""
-    rows = figures.breakdown("unit")
-    names = dict(Unit.objects.filter(pk__in=[r["key"] for r in rows]).values_list("pk", "name"))
-    for r in rows:
-        r["name"] = names.get(r["key"], "")
-    rows.sort(key=lambda r: (-(r["on_time_rate"] or 0), -(r["satisfaction"] or 0), -r["effective"]))
-    return rows
-
-
 @staff_view(Role.SUPERVISOR, Role.ADMIN, Role.COUNTY_LEADER)
 def units(request):
     """效能督查's ranking of units by on-time completion and satisfaction."""
     scope = Scope(request)
-    rows = ranked_units(scope.figures())
+    rows = metrics.rank_units(scope.figures().breakdown("unit"))
     if request.GET.get("format") == "xlsx":
         from .exports import table_response
 
-        for rank, r in enumerate(rows, start=1):
-            r["rank"] = rank
         return table_response(
             "单位排名", "承办单位排名", scope.described, UNIT_RANKING_COLUMNS, rows
         )

@@ -293,3 +293,14 @@ def test_the_wall_ranks_units_as_the_unit_ranking_does(client, people, world):  
     ranking = _sheet_rows(client.get(reverse("stats_units"), {"to": FAR, "format": "xlsx"}))
     names = [name for name, _rate, _effective in wall.context["chart_data"]["units"]]
     assert names and names == [r[1] for r in ranking[3:]][:10]
+
+
+def test_the_monthly_report_ranks_units_as_the_unit_ranking_does(client, people, world):  # noqa: F811
+    month = f"{timezone.localdate():%Y-%m}"
+    since, until = exports._month_scope(month)
+    login(client, people.county_leader)
+    params = {"from": f"{since:%Y-%m-%d}", "to": f"{until:%Y-%m-%d}", "format": "xlsx"}
+    ranking = _sheet_rows(client.get(reverse("stats_units"), params))
+    report = exports.monthly_data(month)["units"]
+    assert [r["name"] for r in report] == [r[1] for r in ranking[3:]]
+    assert [r["rank"] for r in report] == [r[0] for r in ranking[3:]]

@@ -114,9 +114,15 @@ def next_number(now=None) -> str:
 
 
 def promised_days(application) -> int:
+    """The promised limit in working days. A part of a 一件事 is capped by the bundle's limit:
+    the bundle promises the citizen the whole result by then, so no part may be promised
+    later than the whole (its own item's limit still applies when shorter)."""
     if application.is_bundle:
         return application.bundle.promised_limit_days
-    return application.version.promised_limit_days
+    own = application.version.promised_limit_days
+    if application.parent_id is not None and application.bundle_id is not None:
+        return min(own, application.bundle.promised_limit_days)
+    return own
 
 
 def legal_days(application) -> int:
@@ -132,11 +138,26 @@ def _run_clock(application, start: datetime, due: datetime) -> None:
     application.warned_at = application.overdue_at = None
 
 
+def due_after(start: datetime, days: int) -> datetime:
+    """The close of office on the `days`-th working day after `start` (行政许可法 art. 82).
+
+    0 days (即办) means by the close of the working day it was accepted on; accepted after the
+    close or on a day off (a 05:43 online acceptance, a Sunday), by the close of the next
+    working day: a 即办 limit never runs out before the hall has opened."""
+    if days > 0:
+        return calendar.add_working_days(start, days)
+    local = start.astimezone(calendar.SHANGHAI)
+    close = datetime.combine(local.date(), calendar.office_hours()[-1][1], calendar.SHANGHAI)
+    if calendar.is_workday(local.date()) and local < close:
+        return close
+    return calendar.add_working_days(start, 1)
+
+
 def _start_clock(application, now: datetime) -> None:
     """The promised limit from acceptance, in working days (行政许可法 art. 82)."""
     application.accepted_at = now
-    application.promised_due_at = calendar.add_working_days(now, promised_days(application))
-    application.legal_due_at = calendar.add_working_days(now, legal_days(application))
+    application.promised_due_at = due_after(now, promised_days(application))
+    application.legal_due_at = due_after(now, legal_days(application))
     _run_clock(application, now, application.promised_due_at)
 
 

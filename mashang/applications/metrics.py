@@ -2,7 +2,8 @@
 
 A cohort by date received, like the appeals' figures. The county's headline counts each
 application once (a 一件事 as one, through its parent); the per-unit table counts what each
-unit reviews (single items and bundle parts). Rates are None when their base is zero.
+unit reviews (single items and bundle parts); the channels count like the headline (how the
+citizen filed), so they add up to 收件数. Rates are None when their base is zero.
 
 Every figure is a sum of counts grouped by (role, unit, channel, level) — and 好差评 by
 (unit, clerk, kind). Whole past days come from the daily roll-ups (`facts.py`), the rest
@@ -249,7 +250,11 @@ class _Totals:
         return [{"unit": names.get(unit_id, ""), **_with_rates(c)} for unit_id, c in rows]
 
     def by_dimension(self, field: str) -> dict:
-        per = self._sum(UNIT_ROLES, lambda g: g[field] or "bundle")
+        """The channel is how the citizen filed: counted like the headline (a 一件事 once), so
+        the channels add up to 收件数. The level is where each item is handled: counted per
+        reviewed item, like the per-unit table."""
+        roles = HEAD_ROLES if field == "channel" else UNIT_ROLES
+        per = self._sum(roles, lambda g: g[field] or "bundle")
         return {k: v["received"] for k, v in sorted(per.items())}
 
     def ratings(self) -> dict:
@@ -266,25 +271,32 @@ class _Totals:
     def ratings_by_clerk(self) -> list[dict]:
         from mashang.directory.models import Staff, Unit
 
-        per: dict[tuple, dict] = {}
-        for (unit_id, clerk_id, _kind), counts in self.rating_groups.items():
+        # A clerk is rated for the service at the window, whichever unit's item it was: one
+        # row per clerk, under the clerk's own unit (Staff.unit), not the application's.
+        per: dict[int, dict] = {}
+        for (_unit_id, clerk_id, _kind), counts in self.rating_groups.items():
             if clerk_id is not None:
-                _add(per.setdefault((clerk_id, unit_id), {}), counts, RATING_KEYS)
+                _add(per.setdefault(clerk_id, {}), counts, RATING_KEYS)
         if not per:
             return []
-        clerks = dict(
-            Staff.objects.filter(pk__in={c for c, _ in per}).values_list("pk", "full_name")
+        clerks = {
+            pk: (name, unit)
+            for pk, name, unit in Staff.objects.filter(pk__in=list(per)).values_list(
+                "pk", "full_name", "unit_id"
+            )
+        }
+        units = dict(
+            Unit.objects.filter(pk__in={u for _, u in clerks.values()}).values_list("pk", "name")
         )
-        units = dict(Unit.objects.filter(pk__in={u for _, u in per}).values_list("pk", "name"))
         rows = sorted(per.items(), key=lambda kv: (-kv[1]["rated"], kv[0]))
         return [
             {
-                "clerk": clerks.get(clerk_id, ""),
-                "unit": units.get(unit_id, ""),
+                "clerk": clerks.get(clerk_id, ("", None))[0],
+                "unit": units.get(clerks.get(clerk_id, ("", None))[1], ""),
                 "rated": c["rated"],
                 "satisfaction": _rate(c["satisfied"], c["rated"]),
             }
-            for (clerk_id, unit_id), c in rows
+            for clerk_id, c in rows
         ]
 
 
@@ -308,7 +320,8 @@ def by_unit(since=None, until=None, *, use_facts: bool = True) -> list[dict]:
 
 
 def by_dimension(field: str, since=None, until=None, *, use_facts: bool = True) -> dict:
-    """Counts received by channel or handling level (single items and bundle parts)."""
+    """Counts received by channel (as filed: adds up to 收件数) or handling level (per
+    reviewed item: single items and bundle parts)."""
     return _Totals(since, until, use_facts=use_facts).by_dimension(field)
 
 

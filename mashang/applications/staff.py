@@ -408,44 +408,81 @@ def application_figures(request):
             "period": period_label(since, until),
             "data": data,
             "metrics": [(m, data["headline"][m.key]) for m in METRICS],
+            "channels": _channel_rows(data),
+            "basis": BASIS,
             "params": request.GET,
+            "query": _period_query(request),
         },
     )
 
 
-@staff_view(*STAFF)
-def application_export(request):
-    """The list the user sees, as Excel; text typed by people is never a formula."""
+# 口径: one statement of what each figure counts, on the page and in both exports.
+BASIS = (
+    "口径：收件数、各项比率和按渠道按申请人提交的办件计，单项事项计一件，“一件事”计一件"
+    "（不拆分项）；按单位按各单位审查的事项计，“一件事”的每个分项计入其审查单位，"
+    "故各单位收件之和可大于收件数。"
+)
+
+
+def _period_query(request) -> str:
+    """The page's period (起/止) as a query string, for the export links."""
+    from urllib.parse import urlencode
+
+    return urlencode({k: request.GET[k] for k in ("from", "to") if request.GET.get(k)})
+
+
+def _channel_rows(data) -> list[tuple[str, int]]:
+    labels = dict(Channel.choices)
+    return [(labels.get(k, k), v) for k, v in data["by_channel"].items()]
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def _num(value) -> str:
+    return "—" if value is None else f"{value}"
+
+
+def _xlsx(wb, filename: str) -> HttpResponse:
     from io import BytesIO
 
+    out = BytesIO()
+    wb.save(out)
+    response = HttpResponse(
+        out.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+EXPORT_LIMIT = 10000
+
+
+@staff_view(*STAFF)
+def application_export(request):
+    """The applications of the page's period as Excel: the first sheet lists what 收件数
+    counts (single items and 一件事 as filed), the second the parts of each 一件事 under their
+    parent's number. Text typed by people is never a formula."""
     from openpyxl import Workbook
 
-    from mashang.documents.sheets import text_cell
+    from mashang.core.spreadsheet import append_row
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "办件"
-    headers = [
-        "申请编号",
-        "事项",
-        "审查单位",
-        "渠道",
-        "状态",
-        "申请人",
-        "提交时间",
-        "受理时间",
-        "决定时间",
-    ]
-    for col, title in enumerate(headers, 1):
-        text_cell(ws, 1, col, title)
-    qs = applications_for(request.user).select_related("unit").order_by("-received_at")[:10000]
+    since, until = request_period(request)
+    qs = applications_for(request.user)
+    if since is not None:
+        qs = qs.filter(received_at__gte=since)
+    if until is not None:
+        qs = qs.filter(received_at__lt=until)
+    qs = qs.select_related("unit", "parent").order_by("-received_at", "-id")
     audit("applications_exported", actor=request.user, request=request)
 
     def when(dt):
         return f"{timezone.localtime(dt):%Y-%m-%d %H:%M}" if dt else ""
 
-    for row, a in enumerate(qs, 2):
-        values = [
+    def cells(a):
+        return [
             a.number,
             a.title,
             a.unit.name,
@@ -456,16 +493,84 @@ def application_export(request):
             when(a.accepted_at),
             when(a.decided_at),
         ]
-        for col, value in enumerate(values, 1):
-            text_cell(ws, row, col, value)
-    out = BytesIO()
-    wb.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = 'attachment; filename="applications.xlsx"'
-    return response
+
+    headers = ["申请编号", "事项", "审查单位", "渠道", "状态", "申请人", "提交时间", "受理时间"]
+    headers.append("决定时间")
+    period = period_label(since, until)
+    wb = Workbook(write_only=True)
+    heads = wb.create_sheet("办件")
+    append_row(heads, [f"办件清单（{period}）"])
+    append_row(heads, [BASIS])
+    append_row(heads, headers)
+    for a in qs.filter(parent__isnull=True)[:EXPORT_LIMIT]:
+        append_row(heads, cells(a))
+    parts = wb.create_sheet("一件事分项")
+    append_row(parts, [f"“一件事”分项清单（{period}）"])
+    append_row(parts, ["每个分项列在其所属“一件事”的申请编号下，由分项的审查单位审查。"])
+    append_row(parts, ["所属一件事", *headers])
+    for a in qs.filter(parent__isnull=False).order_by("parent__number", "id")[:EXPORT_LIMIT]:
+        append_row(parts, [a.parent.number, *cells(a)])
+    return _xlsx(wb, "applications.xlsx")
+
+
+@staff_view(*FIGURES)
+def application_figures_export(request):
+    """The figures of the page's period as Excel: 总览, 按渠道, 按单位, 窗口人员评价 — the same
+    numbers as the page and `stats --json` (one `metrics.figures` call)."""
+    from openpyxl import Workbook
+
+    from mashang.core.spreadsheet import append_row
+
+    from .metrics import METRICS, figures
+
+    since, until = request_period(request)
+    data = figures(since, until)
+    h = data["headline"]
+    r = data["ratings"]
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("总览")
+    append_row(ws, [f"办件统计（{period_label(since, until)}）"])
+    append_row(ws, [BASIS])
+    append_row(ws, ["指标", "数值", "计算方法"])
+    append_row(ws, ["收件数", h["received"], "期间内提交的办件（一件事计一件）"])
+    for m in METRICS:
+        append_row(ws, [m.label, _pct(h[m.key]), m.formula])
+    append_row(ws, ["平均用时", _num(h["days_used_avg"]), "已作出决定的办件，按工作日计"])
+    append_row(ws, ["平均承诺时限", _num(h["days_promised_avg"]), "已作出决定的办件，工作日"])
+    append_row(ws, [RATINGS_LABEL, _pct(r["satisfaction"]), RATINGS_FORMULA])
+    ws = wb.create_sheet("按渠道")
+    append_row(ws, ["渠道", "收件数"])
+    for label, count in _channel_rows(data):
+        append_row(ws, [label, count])
+    append_row(ws, ["合计", sum(data["by_channel"].values())])
+    ws = wb.create_sheet("按单位")
+    append_row(ws, ["按各单位审查的事项计（“一件事”分项计入其审查单位）"])
+    append_row(ws, ["单位", "收件", "已决定", "按承诺时限", "按法定时限", "一次办成率"] + UNIT_TAIL)
+    for u in data["by_unit"]:
+        append_row(
+            ws,
+            [
+                u["unit"],
+                u["received"],
+                u["decided"],
+                _pct(u["on_time_rate"]),
+                _pct(u["legal_rate"]),
+                _pct(u["first_time_rate"]),
+                _num(u["days_used_avg"]),
+                _pct(u["satisfaction_rate"]),
+            ],
+        )
+    ws = wb.create_sheet("窗口人员评价")
+    append_row(ws, ["人员", "所在单位", "评价数", "满意度"])
+    for c in data["ratings_by_clerk"]:
+        append_row(ws, [c["clerk"], c["unit"], c["rated"], _pct(c["satisfaction"])])
+    audit("application_figures_exported", actor=request.user, request=request)
+    return _xlsx(wb, "application-figures.xlsx")
+
+
+UNIT_TAIL = ["平均用时", "满意度（一事一评）"]
+RATINGS_LABEL = "好差评满意度（全部评价）"
+RATINGS_FORMULA = "非常满意、满意、基本满意 ÷ 全部评价（一事一评与一次一评）"
 
 
 @staff_view(Role.WINDOW_CLERK)

@@ -16,6 +16,11 @@ urlpatterns = [
     path("staff/applications/bad-ratings/", staff.bad_ratings, name="bad_ratings"),
     path("staff/applications/figures/", staff.application_figures, name="application_figures"),
     path("staff/applications/export.xlsx", staff.application_export, name="application_export"),
+    path(
+        "staff/applications/figures.xlsx",
+        staff.application_figures_export,
+        name="application_figures_export",
+    ),
     path("staff/applications/<int:pk>/", staff.application_detail, name="application_detail"),
     path(
         "staff/applications/<int:pk>/print/<str:kind>",

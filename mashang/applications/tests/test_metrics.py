@@ -75,9 +75,14 @@ def test_the_export_writes_typed_text_never_as_a_formula(client, catalog, people
         acting_user=people.window_clerk,
     )
     client.login(username=people.window_clerk.username, password=PASSWORD)
-    response = client.get(reverse("application_export"))
+    from datetime import timedelta
+
+    from mashang.applications import facts
+
+    tomorrow = f"{facts.today() + timedelta(days=1):%Y-%m-%d}"
+    response = client.get(reverse("application_export") + f"?to={tomorrow}")
     ws = load_workbook(io.BytesIO(response.content)).active
-    cell = ws.cell(row=2, column=6)
+    cell = ws.cell(row=4, column=6)  # under the title, the 口径 and the headers
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
 
 

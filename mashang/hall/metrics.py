@@ -14,6 +14,7 @@ either way. The page, the 数据大屏, the export, `stats --json` and `hall_sta
 """
 
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -270,6 +271,12 @@ def figures(start: datetime | None = None, end: datetime | None = None, hall=Non
     return _present(grain, other)
 
 
+def natural(text: str) -> tuple:
+    """Sort key reading the numbers in a label as numbers: 1号窗口, 2号…, 10号, 100号 (not
+    1号, 10号, 100号, 2号 as text would), and 窗口员2 before 窗口员10."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", text))
+
+
 def _present(grain: dict, other: dict) -> dict:
     zones = {
         z.pk: f"{z.letter} {z.name}" for z in Zone.objects.filter(pk__in={k[1] for k in grain})
@@ -290,7 +297,8 @@ def _present(grain: dict, other: dict) -> dict:
             k = label(key)
             if k is not None:
                 groups[k].add(acc)
-        return [{"key": k, **acc.result()} for k, acc in sorted(groups.items())]
+        ordered = sorted(groups.items(), key=lambda item: natural(str(item[0])))
+        return [{"key": k, **acc.result()} for k, acc in ordered]
 
     return {
         "headline": {**total.result(), **other},

@@ -286,7 +286,9 @@ class Slot(models.Model):
 
     @property
     def label(self) -> str:
-        return f"{self.day:%m月%d日} {self.start:%H:%M}–{self.end:%H:%M}"
+        """ "11月28日 周六 09:00–09:30": a booking is chosen by its weekday as much as its date."""
+        weekday = "一二三四五六日"[self.day.weekday()]
+        return f"{self.day:%m月%d日} 周{weekday} {self.start:%H:%M}–{self.end:%H:%M}"
 
 
 class Appointment(models.Model):

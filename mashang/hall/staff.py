@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from mashang.core.access import staff_view
@@ -379,7 +380,8 @@ def figures_export(request):
     wb = Workbook()
     ws = wb.active
     ws.title = "总览"
-    for row, m in enumerate(METRICS, 1):
+    text_cell(ws, 1, 1, f"大厅统计 {period_label(since, until)}")
+    for row, m in enumerate(METRICS, 2):
         text_cell(ws, row, 1, m.label)
         text_cell(ws, row, 2, data["headline"][m.key])
         text_cell(ws, row, 3, m.formula)
@@ -426,6 +428,8 @@ def wall(request):
             "zones": data["zones"],
             "waiting": waiting,
             "on_duty": on_duty,
+            "today": today,
+            "as_of": timezone.localtime(),
         },
     )
 

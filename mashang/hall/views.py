@@ -66,16 +66,25 @@ def screen(request):
 
 @public_view
 def screen_calls(request):
-    """The last calls of a hall; the ETag is the newest call's id (304 when nothing new)."""
+    """Today's last calls of a hall (the hall's local day, Asia/Shanghai): yesterday's D048 is
+    no current call, and numbers start again each day. The ETag is the day and the newest
+    call's id, so it changes at midnight as well as with a call (304 when nothing new)."""
+    from datetime import datetime, time
+
+    from mashang.deadlines.calendar import SHANGHAI
+
     hall = _hall(request)
-    latest = Call.objects.filter(hall=hall).values_list("id", flat=True).first() or 0
-    etag = f'"{latest}"'
+    today = actions.local_day()
+    todays = Call.objects.filter(hall=hall, at__gte=datetime.combine(today, time(0), SHANGHAI))
+    latest = todays.values_list("id", flat=True).first() or 0
+    version = f"{today:%Y%m%d}-{latest}"
+    etag = f'"{version}"'
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
         response["ETag"] = etag
         response["X-Server-Time"] = _server_ms()
         return response
-    calls = Call.objects.filter(hall=hall).select_related("ticket", "window")[:SCREEN_CALLS]
+    calls = todays.select_related("ticket", "window")[:SCREEN_CALLS]
     payload = {
         "latest": latest,
         "calls": [
@@ -89,7 +98,7 @@ def screen_calls(request):
             for c in calls
         ],
     }
-    response = _etag_json(request, payload, str(latest))
+    response = _etag_json(request, payload, version)
     response["X-Server-Time"] = _server_ms()
     return response
 

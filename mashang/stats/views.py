@@ -23,7 +23,7 @@ from mashang.qrcodes.choices import QRKind
 
 from . import metrics
 from .exports import appeals_workbook
-from .forms import StatsFilter
+from .forms import StatsFilter, checked_period
 from .sections import SECTIONS
 
 COUNTY_WIDE = (Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER)
@@ -58,7 +58,9 @@ class Scope:
     def __init__(self, request, *, unit: Unit | None = None):
         g = StatsFilter.valid(request)  # bounded dates and numbers only
         # Default: everything up to yesterday 24:00 (截至昨日), decided in metrics alone.
-        self.since, self.until = metrics.period(_day(g.get("from")), _day(g.get("to")))
+        self.since, self.until = checked_period(request, g)
+        if g.get("from") and self.since is None:  # refused (empty period): links drop it too
+            g = {k: v for k, v in g.items() if k not in ("from", "to")}
         self.township = Division.objects.filter(
             code=g.get("township", ""), level="township"
         ).first()

@@ -62,7 +62,7 @@ def test_the_page_export_and_command_agree(client, served, people):
     client.login(username="t_hall_manager", password=PASSWORD)
     assert "等候时间中位数" in client.get("/staff/hall/figures/").content.decode()
     wb = load_workbook(io.BytesIO(client.get("/staff/hall/figures.xlsx").content))
-    assert wb["总览"]["A1"].value == "取号数" and wb["总览"]["B1"].value == 4
+    assert wb["总览"]["A2"].value == "取号数" and wb["总览"]["B2"].value == 4
     out = io.StringIO()
     call_command("hall_stats", "--json", stdout=out)
     assert json.loads(out.getvalue())["headline"]["served"] == 3

@@ -60,18 +60,25 @@ def keep(session, token: str, cleaned: dict[int, list[tuple[CleanFile, object]]]
         return
     store = dict(session.get(SESSION_KEY) or {})
     entries = dict(store.get(token) or {})
-    for pk, pairs in cleaned.items():
-        _delete(entries.get(str(pk), []))
-        saved = []
-        for clean, upload in pairs:
-            suffix = "pdf" if clean.content_type == "application/pdf" else "jpg"
-            clean.content.seek(0)
-            path = default_storage.save(
-                f"{FOLDER}/{uuid.uuid4().hex}.{suffix}", ContentFile(clean.content.read())
-            )
-            clean.content.seek(0)
-            saved.append({"path": path, "name": _display_name(upload), "type": clean.content_type})
-        entries[str(pk)] = saved
+    written = []
+    try:
+        for pk, pairs in cleaned.items():
+            saved = []
+            for clean, upload in pairs:
+                suffix = "pdf" if clean.content_type == "application/pdf" else "jpg"
+                clean.content.seek(0)
+                path = default_storage.save(
+                    f"{FOLDER}/{uuid.uuid4().hex}.{suffix}", ContentFile(clean.content.read())
+                )
+                clean.content.seek(0)
+                written.append({"path": path})
+                name = _display_name(upload)
+                saved.append({"path": path, "name": name, "type": clean.content_type})
+            _delete(entries.get(str(pk), []))
+            entries[str(pk)] = saved
+    except OSError:
+        _delete(written)  # a full disk: keep nothing half-written (the old files stay)
+        raise
     store.pop(token, None)
     store[token] = entries
     while len(store) > MAX_TOKENS:

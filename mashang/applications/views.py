@@ -121,7 +121,7 @@ def apply(request, kind: str, code: str):
     token = token or uuid.uuid4().hex
     if request.method == "POST":
         values = request.POST
-        files, errors = _apply_files(request, plan, token)
+        files, errors, fresh = _apply_files(request, plan, token)
         if request.POST.get("action") == "cases":
             # 修改情形: the new 情形's form, with what was typed and chosen carried over.
             errors = {k: m for k, m in errors.items() if k.startswith("file_")}
@@ -132,6 +132,8 @@ def apply(request, kind: str, code: str):
             if application is not None:
                 pending.discard(request.session, token)
                 return redirect("my_detail", application.number)
+        # Not filed: what passed is kept for this session's next submit.
+        pending.keep(request.session, token, fresh)
     firm = values.get("applicant_kind") == ApplicantKind.FIRM or (not values and plan.firm_required)
     return render(
         request,
@@ -174,10 +176,11 @@ def _form_token(value) -> str | None:
     return value if len(value) == 32 and all(c in "0123456789abcdef" for c in value) else None
 
 
-def _apply_files(request, plan, token: str) -> tuple[dict, dict]:
+def _apply_files(request, plan, token: str) -> tuple[dict, dict, dict]:
     """The files of this submit, checked; a material not chosen again takes what this session
     kept from its earlier failed submit of the same form. What passed is kept again (until the
-    application is filed), so a failed submit never drops a file that was fine."""
+    application is filed), so a failed submit never drops a file that was fine. Returns the
+    files to file, the errors, and the new files that passed (to keep if the submit fails)."""
     files, errors, fresh = {}, {}, {}
     kept = pending.load(request.session, token)
     for e in plan.entries:
@@ -197,8 +200,7 @@ def _apply_files(request, plan, token: str) -> tuple[dict, dict]:
             files[pk] = [c for c, _u in cleaned]
         elif kept.get(pk):
             files[pk] = kept[pk]
-    pending.keep(request.session, token, fresh)
-    return files, errors
+    return files, errors, fresh
 
 
 def _apply_submit(request, plan, item, bundle, phone, files, token, errors):

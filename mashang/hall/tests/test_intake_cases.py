@@ -100,10 +100,10 @@ def test_an_authorisation_without_an_id_number_asks_it_once(
     assert "请填写身份证号" in response.content.decode() and not Application.objects.exists()
     bad = client.post(proxy_url(auth, cased.item), {**data, "applicant_id_number": "123"})
     assert "身份证号应为18位" in bad.content.decode() and not Application.objects.exists()
-    client.post(proxy_url(auth, cased.item), {**data, "applicant_id_number": "43042219450101123x"})
+    client.post(proxy_url(auth, cased.item), {**data, "applicant_id_number": "43042219900101123x"})
     application = Application.objects.get()
-    assert application.applicant_id_number == "430422194501011233"
-    assert application.form_data["id_number"] == "430422194501011233"
+    assert application.applicant_id_number == "43042219900101123X"
+    assert application.form_data["id_number"] == "43042219900101123X"
 
 
 def test_the_window_started_from_a_ticket_asks_the_case_and_keeps_the_ticket(

@@ -179,11 +179,13 @@ def test_the_form_follows_the_case_chosen_in_the_guide(live_server, phone, peopl
     expect(phone.locator("#apply-materials")).to_contain_text("授权委托书（必交）")
     expect(phone.locator("#case-summary")).to_contain_text("委托他人办理")
     assert phone.locator("text=身份证号").count() == 1  # asked once, in the applicant block
+    _fill_applicant(phone)  # typed before 修改情形: it survives the change
     phone.get_by_label("本人办理").check()
     phone.click("#apply-cases button[type=submit]")
     expect(phone.locator("#case-summary")).to_contain_text("本人办理")
     expect(phone.locator("#apply-materials")).not_to_contain_text("授权委托书")
-    _fill_applicant(phone)
+    expect(phone.locator("#applicant_name")).to_have_value("李四")
+    expect(phone.locator("#applicant_id_number")).to_have_value("43042219900101123X")
     phone.set_input_files(
         f"#file_{catalog.id_card.pk}",
         files=[{"name": "id.jpg", "mimeType": "image/jpeg", "buffer": _jpeg_bytes()}],

@@ -206,3 +206,15 @@ def test_the_online_application_form_reads_filled_online(client, catalog, people
     page = client.get(reverse("my_detail", args=[application.number])).content.decode()
     assert "申请表：网上填写" in page and "共享获取" not in page
     assert application.materials.get(name="申请表").state_label == "网上填写"
+
+
+def test_over_the_api_the_application_form_reads_filled_online(client, catalog, people):
+    from .test_api import _code, _payload
+
+    form_type = material_type("application_form", "申请表")
+    version = build_item(people.admin, catalog.house.unit, "临时占道审批", materials=[form_type])
+    payload = _payload(catalog, _code(client), item_code=version.item.code, form={})
+    response = client.post("/api/v1/applications", payload, content_type="application/json")
+    assert response.status_code == 201
+    labels = {m["name"]: m["state_label"] for m in response.json()["materials"]}
+    assert labels == {"申请表": "网上填写"}

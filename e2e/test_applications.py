@@ -39,7 +39,7 @@ def _sign_in_by_phone(page):
 
 def _fill_applicant(page):
     page.fill("#applicant_name", "李四")
-    page.fill("#applicant_id_number", "430422199001011234")
+    page.fill("#applicant_id_number", "43042219900101123X")
 
 
 def test_a_citizen_applies_online_is_asked_to_correct_supplements_and_downloads_the_result(
@@ -82,7 +82,7 @@ def test_a_citizen_applies_online_is_asked_to_correct_supplements_and_downloads_
         f"#file_{catalog.id_card.pk}",
         files=[{"name": "id.jpg", "mimeType": "image/jpeg", "buffer": _jpeg_bytes()}],
     )
-    phone.fill("#applicant_id_number", "430422199001011234")
+    phone.fill("#applicant_id_number", "43042219900101123X")
     phone.click("#apply-form button[type=submit]")
     expect(phone.locator("#my-status")).to_contain_text("待预审")
     single = Application.objects.get(item=catalog.house)
@@ -130,7 +130,7 @@ def test_a_window_clerk_accepts_with_deferral_prints_the_commitment_and_it_lapse
     desktop.click("form.filters button[type=submit]")
     desktop.click("#item-results a")
     desktop.fill("input[name=applicant_name]", "赵六")
-    desktop.fill("input[name=applicant_id_number]", "430422199202021234")
+    desktop.fill("input[name=applicant_id_number]", "430422199202021231")
     desktop.fill("input[name=applicant_phone]", "13800138000")
     desktop.fill("input[name=f_project_name]", "农村自建房")
     desktop.check(f"input[name=seen][value='{catalog.id_card.pk}']")
@@ -179,11 +179,13 @@ def test_the_form_follows_the_case_chosen_in_the_guide(live_server, phone, peopl
     expect(phone.locator("#apply-materials")).to_contain_text("授权委托书（必交）")
     expect(phone.locator("#case-summary")).to_contain_text("委托他人办理")
     assert phone.locator("text=身份证号").count() == 1  # asked once, in the applicant block
+    _fill_applicant(phone)  # typed before 修改情形: it survives the change
     phone.get_by_label("本人办理").check()
     phone.click("#apply-cases button[type=submit]")
     expect(phone.locator("#case-summary")).to_contain_text("本人办理")
     expect(phone.locator("#apply-materials")).not_to_contain_text("授权委托书")
-    _fill_applicant(phone)
+    expect(phone.locator("#applicant_name")).to_have_value("李四")
+    expect(phone.locator("#applicant_id_number")).to_have_value("43042219900101123X")
     phone.set_input_files(
         f"#file_{catalog.id_card.pk}",
         files=[{"name": "id.jpg", "mimeType": "image/jpeg", "buffer": _jpeg_bytes()}],
@@ -192,6 +194,6 @@ def test_the_form_follows_the_case_chosen_in_the_guide(live_server, phone, peopl
     expect(phone.locator("#my-status")).to_contain_text("待预审")
     application = Application.objects.get(item=version.item)
     assert [m.name for m in application.materials.all()] == ["居民身份证"]
-    assert application.form_data["id_number"] == "430422199001011234"
+    assert application.form_data["id_number"] == "43042219900101123X"
     # Before acceptance the applicant may still replace the file.
     expect(phone.locator("#upload-rule")).to_contain_text("受理前")

@@ -51,7 +51,7 @@ def test_the_window_clerk_picks_a_case_and_the_checklist_follows(
     expect(page.locator("input[name=f_id_number]")).to_have_count(0)
 
     page.fill("input[name=applicant_name]", "赵六")
-    page.fill("input[name=applicant_id_number]", "430422199202021234")
+    page.fill("input[name=applicant_id_number]", "430422199202021231")
     page.fill("input[name=applicant_phone]", "13800138000")
     page.fill("input[name=f_project_name]", "旧房")
     page.check(f"input[name=seen][value='{catalog.id_card.pk}']")

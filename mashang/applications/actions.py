@@ -22,7 +22,7 @@ from mashang.appeals.choices import BAD_RATINGS, Rating
 from mashang.catalog.choices import ItemType, MaterialSource
 from mashang.catalog.queries import bundle_view, current_version
 from mashang.core.crypto import blind_index
-from mashang.core.idcodes import credit_code_ok
+from mashang.core.idcodes import credit_code_ok, id_number_ok
 from mashang.core.storage import files_follow_rows
 from mashang.deadlines import calendar
 from mashang.documents.numbering import next_value
@@ -52,6 +52,8 @@ from .workflow import TransitionError, authorize
 
 WARN_AT = 0.75
 ID_RE = re.compile(r"^\d{17}[\dX]$")
+# GB 11643: the 18th character is a check digit over the first 17 (`core.idcodes`).
+ID_CHECK_MESSAGE = "身份证号码校验位不正确，请核对"
 USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 DATE_RE = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
@@ -245,6 +247,8 @@ def validate_applicant(
     id_number = (id_number or "").strip().upper()
     if not ID_RE.match(id_number):
         errors["applicant_id_number"] = "身份证号应为18位，最后一位可以是数字或X"
+    elif not id_number_ok(id_number):
+        errors["applicant_id_number"] = ID_CHECK_MESSAGE
     if kind == ApplicantKind.FIRM:
         firm_name = (firm_name or "").strip()
         firm_uscc = (firm_uscc or "").strip().upper()
@@ -354,6 +358,8 @@ def validate_form(fields, answers: dict, applicant: "Applicant | None" = None) -
             errors[f"f_{f.code}"] = f"{f.label}不能超过500字"
         elif value and f.kind == "id_number" and not ID_RE.match(value.upper()):
             errors[f"f_{f.code}"] = f"{f.label}应为18位，最后一位可以是数字或X"
+        elif value and f.kind == "id_number" and not id_number_ok(value.upper()):
+            errors[f"f_{f.code}"] = f"{f.label}校验位不正确，请核对"
         elif value and f.kind == "phone" and not PHONE_RE.match(value):
             errors[f"f_{f.code}"] = f"{f.label}应为以1开头的11位数字"
         elif value and f.kind == "uscc" and not credit_code_ok(value.upper()):

@@ -139,10 +139,12 @@ def _materials(a: Application) -> list[dict]:
             "required": m.required,
             "may_be_missing": m.may_be_missing,
             "state": m.state,
-            "state_label": m.get_state_display(),
+            "state_label": m.state_label,
             "files": len(m.files.all()),
         }
-        for m in holder.materials.prefetch_related("files")
+        for m in holder.materials.select_related("material_type", "application").prefetch_related(
+            "files"
+        )
     ]
 
 

@@ -15,6 +15,10 @@ class ApplicationsConfig(AppConfig):
 
         jobs.register("application_sweep", run_application_sweep, every=30, label="办件时限巡检")
 
+        from .pending import purge
+
+        jobs.register("application_pending_purge", purge, every=3600, label="清理未提交的暂存材料")
+
         from .facts import refresh
 
         jobs.register("application_rollups", refresh, every=30, label="办件日汇总：已更新天数")

@@ -212,6 +212,10 @@ def material_path(instance, filename: str) -> str:
     return f"applications/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{ext}"
 
 
+APPLICATION_FORM_CODE = "application_form"
+FILLED_ONLINE_LABEL = "网上填写"
+
+
 class ApplicationMaterial(models.Model):
     """One material of the checklist for one application, with its state and scanned file."""
 
@@ -232,6 +236,18 @@ class ApplicationMaterial(models.Model):
 
     class Meta:
         ordering = ["order", "id"]
+
+    @property
+    def state_label(self) -> str:
+        """The state in words; the 申请表 of an online application is the form the applicant
+        filled in, not a file the government shares (共享获取)."""
+        if (
+            self.state == MaterialState.SHARED
+            and self.material_type.code == APPLICATION_FORM_CODE
+            and self.application.channel in (Channel.ONLINE, Channel.API)
+        ):
+            return FILLED_ONLINE_LABEL
+        return self.get_state_display()
 
 
 class MaterialFile(models.Model):

@@ -22,7 +22,7 @@ from mashang.core.audit import audit, client_ip
 from mashang.core.crypto import blind_index, decrypt, encrypt
 from mashang.core.ratelimit import RateLimited
 
-from . import actions
+from . import actions, pending
 from .choices import ApplicantKind, Channel, Delivery, Status
 from .models import Application, MaterialFile
 from .queries import (
@@ -117,64 +117,23 @@ def apply(request, kind: str, code: str):
     params = request.POST if request.method == "POST" else request.GET
     plan = actions.filing_plan(item, bundle, params)
     errors, values = {}, {}
+    token = _form_token(request.POST.get("token")) if request.method == "POST" else None
+    token = token or uuid.uuid4().hex
     if request.method == "POST":
         values = request.POST
-        files = {}
-        for e in plan.entries:
-            if e.shared:
-                continue
-            for upload in request.FILES.getlist(f"file_{e.material_type.pk}")[:5]:
-                try:
-                    files.setdefault(e.material_type.pk, []).append(
-                        clean_material(upload, label=e.name)
-                    )
-                except UploadError as exc:
-                    errors[f"file_{e.material_type.pk}"] = str(exc)
-                    break
-        applicant = None
-        try:
-            applicant = actions.validate_applicant(
-                name=values.get("applicant_name"),
-                phone=phone,
-                id_number=values.get("applicant_id_number"),
-                kind=values.get("applicant_kind", ApplicantKind.PERSON),
-                firm_name=values.get("firm_name", ""),
-                firm_uscc=values.get("firm_uscc", ""),
+        files, errors, fresh = _apply_files(request, plan, token)
+        if request.POST.get("action") == "cases":
+            # 修改情形: the new 情形's form, with what was typed and chosen carried over.
+            errors = {k: m for k, m in errors.items() if k.startswith("file_")}
+        else:
+            application, errors = _apply_submit(
+                request, plan, item, bundle, phone, files, token, errors
             )
-        except actions.FilingError as exc:
-            errors.update(exc.errors)
-        try:
-            form = actions.validate_form(
-                plan.fields,
-                {f.code: values.get(f"f_{f.code}") for f, _r in plan.fields},
-                applicant or actions.Applicant("", phone),
-            )
-        except actions.FilingError as exc:
-            for key, message in exc.errors.items():
-                errors.setdefault(key, message)
-        try:
-            actions.check_plan(plan, files, uploads_required=True)
-        except actions.FilingError as exc:
-            for key, message in exc.errors.items():
-                errors.setdefault(key, message)
-        if not errors:
-            try:
-                application = actions.file_application(
-                    applicant=applicant,
-                    channel=Channel.ONLINE,
-                    item=item,
-                    bundle=bundle,
-                    form=form,
-                    files=files,
-                    delivery=values.get("delivery", Delivery.ELECTRONIC),
-                    post_address=values.get("post_address", ""),
-                    token=values.get("token") or None,
-                    plan=plan,
-                )
-            except actions.FilingError as exc:
-                errors.update(exc.errors)
-            else:
+            if application is not None:
+                pending.discard(request.session, token)
                 return redirect("my_detail", application.number)
+        # Not filed: what passed is kept for this session's next submit.
+        pending.keep(request.session, token, fresh)
     firm = values.get("applicant_kind") == ApplicantKind.FIRM or (not values and plan.firm_required)
     return render(
         request,
@@ -201,9 +160,98 @@ def apply(request, kind: str, code: str):
             "values": values,
             "deliveries": Delivery.choices,
             "masked_phone": phone[:3] + "****" + phone[-4:],
-            "token": values.get("token") or uuid.uuid4().hex,
+            "token": token,
+            "kept": pending.kept_names(request.session, token),
+            "file_errors": {
+                e.material_type.pk: errors[f"file_{e.material_type.pk}"]
+                for e in plan.entries
+                if f"file_{e.material_type.pk}" in errors
+            },
         },
     )
+
+
+def _form_token(value) -> str | None:
+    value = (value or "").strip()
+    return value if len(value) == 32 and all(c in "0123456789abcdef" for c in value) else None
+
+
+def _apply_files(request, plan, token: str) -> tuple[dict, dict, dict]:
+    """The files of this submit, checked; a material not chosen again takes what this session
+    kept from its earlier failed submit of the same form. What passed is kept again (until the
+    application is filed), so a failed submit never drops a file that was fine. Returns the
+    files to file, the errors, and the new files that passed (to keep if the submit fails)."""
+    files, errors, fresh = {}, {}, {}
+    kept = pending.load(request.session, token)
+    for e in plan.entries:
+        if e.shared:
+            continue
+        pk = e.material_type.pk
+        uploads = request.FILES.getlist(f"file_{pk}")[:5]
+        cleaned = []
+        for upload in uploads:
+            try:
+                cleaned.append((clean_material(upload, label=e.name), upload))
+            except UploadError as exc:
+                errors[f"file_{pk}"] = str(exc)
+                break
+        if cleaned and f"file_{pk}" not in errors:
+            fresh[pk] = cleaned
+            files[pk] = [c for c, _u in cleaned]
+        elif kept.get(pk):
+            files[pk] = kept[pk]
+    return files, errors, fresh
+
+
+def _apply_submit(request, plan, item, bundle, phone, files, token, errors):
+    """Every check at once (the applicant sees all that is wrong); the filed application, or
+    the errors."""
+    values = request.POST
+    applicant = None
+    try:
+        applicant = actions.validate_applicant(
+            name=values.get("applicant_name"),
+            phone=phone,
+            id_number=values.get("applicant_id_number"),
+            kind=values.get("applicant_kind", ApplicantKind.PERSON),
+            firm_name=values.get("firm_name", ""),
+            firm_uscc=values.get("firm_uscc", ""),
+        )
+    except actions.FilingError as exc:
+        errors.update(exc.errors)
+    form = {}
+    try:
+        form = actions.validate_form(
+            plan.fields,
+            {f.code: values.get(f"f_{f.code}") for f, _r in plan.fields},
+            applicant or actions.Applicant("", phone),
+        )
+    except actions.FilingError as exc:
+        for key, message in exc.errors.items():
+            errors.setdefault(key, message)
+    try:
+        actions.check_plan(plan, files, uploads_required=True)
+    except actions.FilingError as exc:
+        for key, message in exc.errors.items():
+            errors.setdefault(key, message)
+    if errors:
+        return None, errors
+    try:
+        application = actions.file_application(
+            applicant=applicant,
+            channel=Channel.ONLINE,
+            item=item,
+            bundle=bundle,
+            form=form,
+            files=files,
+            delivery=values.get("delivery", Delivery.ELECTRONIC),
+            post_address=values.get("post_address", ""),
+            token=token,
+            plan=plan,
+        )
+    except actions.FilingError as exc:
+        return None, exc.errors
+    return application, {}
 
 
 @public_view

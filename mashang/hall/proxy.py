@@ -13,6 +13,7 @@ from django.utils import timezone
 from mashang.appeals.intake import normalise_phone, phone_error
 from mashang.applications import actions as application_actions
 from mashang.applications.choices import Channel
+from mashang.core.idcodes import id_number_ok
 from mashang.directory.choices import Role, UnitKind
 
 from .models import ProxyAuthorisation, ProxyFiling
@@ -55,6 +56,8 @@ def authorise(
     id_number = (principal_id_number or "").strip().upper()
     if id_number and not application_actions.ID_RE.match(id_number):
         errors["principal_id_number"] = "身份证号应为18位"
+    elif id_number and not id_number_ok(id_number):
+        errors["principal_id_number"] = application_actions.ID_CHECK_MESSAGE
     scope = (scope or "").strip()
     if len(scope) < 2 or len(scope) > 200:
         errors["scope"] = "请填写委托办理的事项范围（200字以内）"
@@ -119,6 +122,10 @@ def file_for(
     if id_number and not application_actions.ID_RE.match(id_number):
         raise application_actions.FilingError(
             {"applicant_id_number": "身份证号应为18位，最后一位可以是数字或X"}
+        )
+    if id_number and not id_number_ok(id_number):
+        raise application_actions.FilingError(
+            {"applicant_id_number": application_actions.ID_CHECK_MESSAGE}
         )
     applicant = application_actions.Applicant(
         name=auth.principal_name,

@@ -79,7 +79,7 @@ def catalog(county, people):
     )
 
 
-APPLICANT = actions.Applicant(name="李四", phone="13900139000", id_number="430422199001011234")
+APPLICANT = actions.Applicant(name="李四", phone="13900139000", id_number="43042219900101123X")
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def _payload(catalog, code, **extra):
         "phone": "13900139000",
         "sms_code": code,
         "applicant_name": "李四",
-        "applicant_id_number": "430422199001011234",
+        "applicant_id_number": "43042219900101123X",
         "form": {"project_name": "新建仓库"},
         "client_token": "t-1",
         **extra,

@@ -18,7 +18,7 @@ from .conftest import jpeg, pdf, reload
 from .test_pages import prove_phone
 
 pytestmark = pytest.mark.django_db
-ME = {"applicant_name": "李四", "applicant_id_number": "430422199001011234"}
+ME = {"applicant_name": "李四", "applicant_id_number": "43042219900101123X"}
 
 
 def _ask(version, text, *labels):
@@ -130,7 +130,7 @@ def test_the_action_refuses_an_unanswered_case_whoever_calls_it(cased):
     plan = actions.filing_plan(cased.item, None, QueryDict())
     with pytest.raises(actions.FilingError) as refused:
         actions.file_application(
-            applicant=actions.Applicant("李四", "13900139000", "430422199001011234"),
+            applicant=actions.Applicant("李四", "13900139000", "43042219900101123X"),
             channel="online",
             item=cased.item,
             plan=plan,
@@ -162,7 +162,7 @@ def test_fields_the_applicant_block_collects_are_asked_once_and_stored(client, c
     assert 'name="f_project_name"' in page
     _post(client, cased.item, {"c1": "1"}, **{f"file_{catalog.id_card.pk}": jpeg()})
     form = Application.objects.get().form_data
-    assert form["applicant_name"] == "李四" and form["id_number"] == "430422199001011234"
+    assert form["applicant_name"] == "李四" and form["id_number"] == "43042219900101123X"
     assert form["phone"] == "13900139000" and form["project_name"] == "旧房"
 
 

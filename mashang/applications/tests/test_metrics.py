@@ -69,7 +69,7 @@ def test_the_command_prints_the_same_figures_as_json(apply, catalog, people):
 
 def test_the_export_writes_typed_text_never_as_a_formula(client, catalog, people):
     actions.file_application(
-        applicant=actions.Applicant('=HYPERLINK("http://x")', "13900139000", "430422199001011234"),
+        applicant=actions.Applicant('=HYPERLINK("http://x")', "13900139000", "43042219900101123X"),
         channel="window",
         item=catalog.house,
         acting_user=people.window_clerk,

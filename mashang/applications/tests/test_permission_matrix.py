@@ -56,7 +56,7 @@ def world(apply, catalog, people):
     a.materials.get(name="居民身份证")
     scan = clean_material(jpeg())
     b = actions.file_application(
-        applicant=actions.Applicant("王五", "13700137000", "430422198001011234"),
+        applicant=actions.Applicant("王五", "13700137000", "430422198001011235"),
         channel="window",
         item=catalog.water,
         files={catalog.id_card.pk: [scan], catalog.licence.pk: [clean_material(jpeg())]},

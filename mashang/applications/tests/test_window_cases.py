@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 PERSON = {
     "applicant_kind": "person",
     "applicant_name": "赵六",
-    "applicant_id_number": "430422199202021234",
+    "applicant_id_number": "430422199202021231",
     "applicant_phone": "13800138000",
     "delivery": "pickup",
 }
@@ -129,7 +129,7 @@ def test_the_applicant_block_is_asked_once_at_the_window(
     data = {**PERSON, "c1": "1", "f_project_name": "旧房", "seen": [str(catalog.id_card.pk)]}
     client.post(window_url(cased.item), data)
     form = Application.objects.get().form_data
-    assert form["applicant_name"] == "赵六" and form["id_number"] == "430422199202021234"
+    assert form["applicant_name"] == "赵六" and form["id_number"] == "430422199202021231"
     assert form["phone"] == "13800138000" and form["project_name"] == "旧房"
 
 

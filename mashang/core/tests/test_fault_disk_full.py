@@ -127,7 +127,7 @@ def test_an_application_with_materials_on_a_full_disk_is_refused_and_leaves_noth
     url = reverse("apply", args=["item", catalog.house.code])
     fields = {
         "applicant_name": "李四",
-        "applicant_id_number": "430422199001011234",
+        "applicant_id_number": "43042219900101123X",
         "f_project_name": "新建住宅",
         "delivery": "electronic",
         f"file_{catalog.id_card.pk}": small_scan(),

@@ -89,7 +89,7 @@ def test_an_appointment_ticket_prefills_the_intake_and_links_the_application(
         {
             "applicant_kind": "person",
             "applicant_name": "王大妈",
-            "applicant_id_number": "430422199202021234",
+            "applicant_id_number": "430422199202021231",
             "applicant_phone": "13900005555",
             "f_project_name": "农村自建房",
             "seen": [str(catalog.id_card.pk)],
@@ -167,7 +167,7 @@ def test_a_ticket_that_moved_on_leaves_the_application_filed_and_says_so(
         {
             "applicant_kind": "person",
             "applicant_name": "王大妈",
-            "applicant_id_number": "430422199202021234",
+            "applicant_id_number": "430422199202021231",
             "applicant_phone": "13900005555",
             "f_project_name": "农村自建房",
             "seen": [str(catalog.id_card.pk)],

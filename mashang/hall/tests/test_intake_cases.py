@@ -60,7 +60,7 @@ def test_the_proxy_picks_the_case_and_files_only_its_materials(
     assert states == {"居民身份证": "received", "授权委托书": "received"}
     assert application.form_data == {
         "applicant_name": "刘奶奶",
-        "id_number": "430422194501011234",
+        "id_number": "430422194501011233",
         "phone": "13900004444",
         "project_name": "老屋翻修",
     }
@@ -100,10 +100,10 @@ def test_an_authorisation_without_an_id_number_asks_it_once(
     assert "请填写身份证号" in response.content.decode() and not Application.objects.exists()
     bad = client.post(proxy_url(auth, cased.item), {**data, "applicant_id_number": "123"})
     assert "身份证号应为18位" in bad.content.decode() and not Application.objects.exists()
-    client.post(proxy_url(auth, cased.item), {**data, "applicant_id_number": "43042219450101123x"})
+    client.post(proxy_url(auth, cased.item), {**data, "applicant_id_number": "43042219900101123x"})
     application = Application.objects.get()
-    assert application.applicant_id_number == "43042219450101123X"
-    assert application.form_data["id_number"] == "43042219450101123X"
+    assert application.applicant_id_number == "43042219900101123X"
+    assert application.form_data["id_number"] == "43042219900101123X"
 
 
 def test_the_window_started_from_a_ticket_asks_the_case_and_keeps_the_ticket(
@@ -143,7 +143,7 @@ def test_the_window_started_from_a_ticket_asks_the_case_and_keeps_the_ticket(
     data = {
         "applicant_kind": "person",
         "applicant_name": "王大妈",
-        "applicant_id_number": "430422199202021234",
+        "applicant_id_number": "430422199202021231",
         "applicant_phone": "13900005555",
         "c1": "1",
         "f_project_name": "农村自建房",

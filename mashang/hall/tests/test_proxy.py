@@ -24,7 +24,7 @@ def authorise(people, **kwargs):
         proxy=people.proxy_clerk,
         principal_name="刘奶奶",
         principal_phone="13900004444",
-        principal_id_number="430422194501011234",
+        principal_id_number="430422194501011233",
         scope="住房信息查询及施工许可",
         expires_on=timezone.localdate() + timedelta(days=30),
         letter=clean_material(jpeg(), label="授权委托书"),

@@ -262,10 +262,7 @@ def my_detail(request, number: str):
                 Status.SUSPENDED,
             ),
             "error": error,
-            "notices": [
-                (kind, documents.document_title(application, kind))
-                for kind in _my_notices(application)
-            ],
+            "notices": _notice_links(application),
         },
     )
 
@@ -278,11 +275,36 @@ def _my_notices(application) -> list[str]:
     return [k for k in documents.available(application) if k in APPLICANT_NOTICES]
 
 
+def _notice_links(application) -> list[tuple[str, str]]:
+    """(href, label) of every notice of the application and of a bundle's parts (a part's
+    补正 or decision is the part's own document, named with its unit)."""
+    links = [
+        (
+            reverse("my_notice", args=[application.number, k]),
+            documents.document_title(application, k),
+        )
+        for k in _my_notices(application)
+    ]
+    for part in application.parts.select_related("unit") if application.is_bundle else ():
+        for k in _my_notices(part):
+            href = (
+                reverse("my_notice", args=[application.number, k])
+                + "?"
+                + urlencode({"part": part.number})
+            )
+            links.append((href, f"{documents.document_title(part, k)}（{part.unit.name}）"))
+    return links
+
+
 @public_view
 def my_notice(request, number: str, kind: str):
     """告知书 / 通知书 / 决定书 as PDF for the applicant: the same document (and 文号) the
     window prints."""
     application = get_application_for_applicant(request.session, number)
+    if request.GET.get("part"):  # a bundle's part, reached through its parent only
+        application = application.parts.filter(number=request.GET["part"]).first()
+        if application is None:
+            raise Http404("没有这个办件")
     if kind not in _my_notices(application):
         raise Http404("此办件尚无这份文书")
     document, issued = documents.build(application, kind)

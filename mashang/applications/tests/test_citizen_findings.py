@@ -100,3 +100,28 @@ def _checked():
     from mashang.applications.uploads import clean_material
 
     return clean_material(jpeg("blurry.jpg"), label="居民身份证")
+
+
+def test_a_bundle_part_s_correction_notice_is_on_the_bundle_s_page(client, apply, catalog, people):
+    parent = apply(
+        bundle=catalog.bundle,
+        online=True,
+        files={
+            catalog.id_card.pk: [_checked()],
+            catalog.photo.pk: [_checked()],
+            catalog.licence.pk: [_checked()],
+        },
+    )
+    actions.accept_application(parent, acting_user=people.window_clerk)
+    part = parent.parts.get(unit=people.reviewer_a.unit)
+    card = parent.materials.get(name="居民身份证")
+    actions.request_correction(part, {card.pk: "照片模糊"}, acting_user=people.reviewer_a)
+    prove_phone(client)
+    page = client.get(reverse("my_detail", args=[parent.number])).content.decode()
+    href = reverse("my_notice", args=[parent.number, "correction"]) + f"?part={part.number}"
+    assert f'href="{href}"' in page and f"补正材料一次性告知书（{part.unit.name}）" in page
+    assert client.get(href).content.startswith(b"%PDF")
+    # a part is reached through its own parent only
+    other = apply(online=True)
+    stray = reverse("my_notice", args=[other.number, "correction"]) + f"?part={part.number}"
+    assert client.get(stray).status_code == 404

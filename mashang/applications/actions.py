@@ -87,7 +87,18 @@ def _event(application, kind, user, old, *, note="", public_text="") -> Applicat
     )
 
 
+# The SMS that send the applicant to 我的办件 carry its short absolute address.
+MY_LINK_TEMPLATES = frozenset({"application_received", "application_correction"})
+
+
+def my_link() -> str:
+    """我的办件 as an SMS prints it: SITE_URL + /my/ (short; the page asks for the phone)."""
+    return settings.SITE_URL.rstrip("/") + reverse("my_list")
+
+
 def _sms(application, template: str, **params) -> None:
+    if template in MY_LINK_TEMPLATES:
+        params.setdefault("link", my_link())
     queue_sms(application.applicant_phone, template, {"number": application.number, **params})
 
 
@@ -874,10 +885,16 @@ def supplement(
     files, received = files or {}, received or set()
     holder = _correction_target(application)
     open_states = OPEN_STATES
-    changed = []
+    changed, replaced = [], []
     for m in holder.materials.filter(state__in=open_states):
         mine = files.get(m.pk, [])
         if mine or m.pk in received:
+            if mine and m.state == MaterialState.WRONG:
+                # 补正 replaces the rejected file: the notice keeps what was wrong, the event
+                # how many files went; the material lists only what is received now.
+                dropped = _drop_files(m)
+                if dropped:
+                    replaced.append(f"{m.name}替换退回的文件{dropped}份")
             _attach(m, mine)
             m.state = MaterialState.RECEIVED
             m.problem = ""
@@ -910,7 +927,7 @@ def supplement(
         Event.SUPPLEMENT,
         acting_user,
         old,
-        note="、".join(changed),
+        note=("、".join(changed) + ("；" + "、".join(replaced) if replaced else ""))[:300],
         public_text=f"已补充材料：{'、'.join(changed)}",
     )
     return application
@@ -928,10 +945,7 @@ def add_materials(application, files: dict, *, as_applicant: bool = True) -> App
         mine = files.get(m.pk, [])
         if not mine:
             continue
-        for old in m.files.all():
-            name, storage = old.file.name, old.file.storage
-            old.delete()
-            transaction.on_commit(lambda n=name, st=storage: st.delete(n))
+        _drop_files(m)
         _attach(m, mine)
         m.state = MaterialState.RECEIVED
         m.problem = ""
@@ -949,6 +963,17 @@ def add_materials(application, files: dict, *, as_applicant: bool = True) -> App
         public_text=f"已上传材料：{names}",
     )
     return application
+
+
+def _drop_files(material) -> int:
+    """Delete a material's files (rows now, stored files once the transaction commits)."""
+    count = 0
+    for old in material.files.all():
+        name, storage = old.file.name, old.file.storage
+        old.delete()
+        transaction.on_commit(lambda n=name, st=storage: st.delete(n))
+        count += 1
+    return count
 
 
 OPEN_STATES = (MaterialState.MISSING, MaterialState.WRONG, MaterialState.DEFERRED)
@@ -982,7 +1007,7 @@ def upload_rule(application) -> UploadRule:
     elif application.status in (Status.DECIDED, Status.COMPLETED):
         message = "办件已作出决定，不能再上传材料。"
     else:
-        message = f"办件已{application.get_status_display()}，不能再上传材料。"
+        message = f"办件状态为“{application.get_status_display()}”，不能再上传材料。"
     return UploadRule("", None, message)
 
 

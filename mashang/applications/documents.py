@@ -39,18 +39,24 @@ def available(application) -> list[str]:
     return out
 
 
+def document_title(application, kind: str) -> str:
+    """The document's name as a link says it (the decision says which way it went)."""
+    if kind == "decision":
+        return (
+            "准予行政许可决定书"
+            if application.decision == Decision.APPROVE
+            else "不予行政许可决定书"
+        )
+    return KINDS[kind][0]
+
+
 def _date(dt) -> str:
     return f"{timezone.localtime(dt):%Y年%m月%d日}" if dt else ""
 
 
 def build(application, kind: str) -> tuple[pdf.Document, object]:
-    title, prefix = KINDS[kind]
-    if kind == "decision":
-        title = (
-            "准予行政许可决定书"
-            if application.decision == Decision.APPROVE
-            else "不予行政许可决定书"
-        )
+    prefix = KINDS[kind][1]
+    title = document_title(application, kind)
     issued = numbering.issue(f"application:{application.pk}:{kind}", kind, prefix, title)
     who = application.applicant_label
     head = f"申请编号：{application.number}　事项：{application.title}"

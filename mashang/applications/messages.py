@@ -1,10 +1,10 @@
 """SMS and unit-message texts of applications (registered with the outbox's defaults)."""
 
 TEMPLATES = {
-    "application_received": "【衡南码上办】您的申请((number))已提交，正在预审，结果将短信告知。",
+    "application_received": "【衡南码上办】您的申请((number))已提交预审，进度见((link))",
     "application_accepted": "【衡南码上办】您的申请((number))已受理，承诺((date))前办结。",
     "application_deferred": "【衡南码上办】您的申请((number))已容缺受理，请于((date))前补齐：((materials))。",
-    "application_correction": "【衡南码上办】您的申请((number))需补正材料，请登录“我的办件”查看一次性告知书。",
+    "application_correction": "【衡南码上办】您的申请((number))需补正，告知书见((link))",
     "application_refused": "【衡南码上办】您的申请((number))不予受理：((reason))",
     "application_decided": "【衡南码上办】您的申请((number))已办结审批（((decision))），((delivery))。",
     "application_completed": "【衡南码上办】您的申请((number))已办结，请评价：((link))",

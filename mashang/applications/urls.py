@@ -10,6 +10,7 @@ urlpatterns = [
     path("my/<str:number>", views.my_detail, name="my_detail"),
     path("my/<str:number>/files/<int:file_id>", views.my_file, name="my_file"),
     path("my/<str:number>/result", views.my_result, name="my_result"),
+    path("my/<str:number>/notice/<str:kind>", views.my_notice, name="my_notice"),
     path("staff/applications/", staff.application_list, name="application_list"),
     path("staff/applications/new/", staff.window_new, name="window_new"),
     path("staff/applications/rating-pad/", staff.window_rating, name="window_rating"),

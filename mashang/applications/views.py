@@ -8,7 +8,7 @@ import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -22,7 +22,7 @@ from mashang.core.audit import audit, client_ip
 from mashang.core.crypto import blind_index, decrypt, encrypt
 from mashang.core.ratelimit import RateLimited
 
-from . import actions, pending
+from . import actions, documents, pending
 from .choices import ApplicantKind, Channel, Delivery, Status
 from .models import Application, MaterialFile
 from .queries import (
@@ -272,6 +272,9 @@ def my_detail(request, number: str):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "withdraw":
+                if request.POST.get("confirm") != "1":
+                    # the first tap asks again, on its own page (works without script)
+                    return render(request, "applications/my_withdraw.html", {"a": application})
                 actions.withdraw(application, "申请人网上撤回", as_applicant=True)
             elif request.POST.get("action") in ("supplement", "upload"):
                 if not rule.mode:
@@ -307,8 +310,59 @@ def my_detail(request, number: str):
                 Status.SUSPENDED,
             ),
             "error": error,
+            "notices": _notice_links(application),
         },
     )
+
+
+# The written notices the applicant receives (the 容缺承诺书 is theirs to sign, at the window).
+APPLICANT_NOTICES = ("acceptance", "correction", "refusal", "decision", "completion")
+
+
+def _my_notices(application) -> list[str]:
+    return [k for k in documents.available(application) if k in APPLICANT_NOTICES]
+
+
+def _notice_links(application) -> list[tuple[str, str]]:
+    """(href, label) of every notice of the application and of a bundle's parts (a part's
+    补正 or decision is the part's own document, named with its unit)."""
+    links = [
+        (
+            reverse("my_notice", args=[application.number, k]),
+            documents.document_title(application, k),
+        )
+        for k in _my_notices(application)
+    ]
+    for part in application.parts.select_related("unit") if application.is_bundle else ():
+        for k in _my_notices(part):
+            href = (
+                reverse("my_notice", args=[application.number, k])
+                + "?"
+                + urlencode({"part": part.number})
+            )
+            links.append((href, f"{documents.document_title(part, k)}（{part.unit.name}）"))
+    return links
+
+
+@public_view
+def my_notice(request, number: str, kind: str):
+    """告知书 / 通知书 / 决定书 as PDF for the applicant: the same document (and 文号) the
+    window prints."""
+    application = get_application_for_applicant(request.session, number)
+    if request.GET.get("part"):  # a bundle's part, reached through its parent only
+        application = application.parts.filter(number=request.GET["part"]).first()
+        if application is None:
+            raise Http404("没有这个办件")
+    if kind not in _my_notices(application):
+        raise Http404("此办件尚无这份文书")
+    document, issued = documents.build(application, kind)
+    body = documents.pdf.render(document)
+    audit(
+        "application_printed", obj=application, request=request, detail=f"applicant {issued.number}"
+    )
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{application.number}-{kind}.pdf"'
+    return response
 
 
 @public_view

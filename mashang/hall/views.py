@@ -20,7 +20,7 @@ from mashang.catalog.queries import published_items
 from mashang.core.access import public_view
 
 from . import actions, appointments
-from .choices import AppointmentStatus, HallKind, Lane, TicketSource, TicketStatus
+from .choices import OPEN_TICKET, AppointmentStatus, HallKind, Lane, TicketSource, TicketStatus
 from .models import Appointment, Call, Hall, Slot, Ticket, Zone
 from .workflow import TicketError
 
@@ -217,14 +217,24 @@ def _ticket_state(ticket: Ticket) -> dict:
     elif ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.HOLD):
         message = f"请到{ticket.window.number}号窗口" if ticket.window_id else "请留意叫号"
     else:
-        message = ticket.get_status_display()
+        message = ENDED_MESSAGES.get(ticket.status, ticket.get_status_display())
+    ended = ticket.status not in OPEN_TICKET
     return {
         "number": ticket.number,
         "status": ticket.status,
-        "status_label": ticket.get_status_display(),
+        # an ended ticket says it once, in the message; the label line is for open ones
+        "status_label": "" if ended else ticket.get_status_display(),
+        "ended": ended,
         "ahead": ahead,
         "message": message,
     }
+
+
+ENDED_MESSAGES = {
+    TicketStatus.CANCELLED: "已取消排队。如需办理，请重新取号。",
+    TicketStatus.DONE: "已办结，感谢您的耐心等待。",
+    TicketStatus.NO_SHOW: "已过号。如仍需办理，请到咨询台或重新取号。",
+}
 
 
 @public_view
@@ -248,7 +258,10 @@ def ticket_state(request, token: str):
 @public_view
 @require_POST
 def ticket_cancel(request, token: str):
-    ticket = get_object_or_404(Ticket, token=token)
+    """不办了: the first tap asks again (a page, no script); only confirm=1 cancels."""
+    ticket = get_object_or_404(Ticket.objects.select_related("zone", "hall"), token=token)
+    if request.POST.get("confirm") != "1" and ticket.status == TicketStatus.WAITING:
+        return render(request, "hall/ticket_cancel_confirm.html", {"t": ticket})
     try:
         actions.cancel_ticket(ticket)
     except TicketError:
@@ -328,6 +341,12 @@ def appointment_page(request, token: str):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "cancel":
+                booked = appointment.status == AppointmentStatus.BOOKED
+                if booked and request.POST.get("confirm") != "1":
+                    # the first tap asks again, on its own page (works without script)
+                    return render(
+                        request, "hall/appointment_cancel_confirm.html", {"a": appointment}
+                    )
                 appointments.cancel(appointment)
                 return redirect("hall_appointment", token)
             slot = Slot.objects.filter(

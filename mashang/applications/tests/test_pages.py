@@ -245,8 +245,16 @@ def test_another_phone_never_sees_the_application(client, apply):
 def test_the_applicant_withdraws_online(client, apply):
     application = apply(online=True)
     prove_phone(client)
-    client.post(reverse("my_detail", args=[application.number]), {"action": "withdraw"})
+    url = reverse("my_detail", args=[application.number])
+    ask = client.post(url, {"action": "withdraw"})
+    assert reload(application).status == Status.SUBMITTED  # the first tap only asks again
+    page = ask.content.decode()
+    assert "确认撤回申请" in page and 'name="confirm" value="1"' in page
+    assert "onclick" not in page and "不撤回，返回办件" in page
+    client.post(url, {"action": "withdraw", "confirm": "1"})
     assert reload(application).status == Status.WITHDRAWN
+    detail = client.get(url).content.decode()
+    assert "办件已已撤回" not in detail and "办件状态为“已撤回”，不能再上传材料。" in detail
 
 
 def test_a_bundle_filed_online_is_one_progress_with_a_part_per_unit(client, catalog):

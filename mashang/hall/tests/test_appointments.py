@@ -210,7 +210,14 @@ def test_booking_page_books_and_the_link_cancels(client, slot):
     appointment = slot.appointments.get()
     assert response.url == f"/hall/a/{appointment.token}"
     assert appointment.code in client.get(response.url).content.decode()
-    client.post(response.url, {"action": "cancel"})
+    # the first tap only asks again (a page, no script); confirm=1 cancels
+    ask = client.post(response.url, {"action": "cancel"})
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
+    page = ask.content.decode()
+    assert ask.status_code == 200 and "确认取消预约" in page and 'name="confirm" value="1"' in page
+    assert "onclick" not in page and "不取消，保留预约" in page
+    client.post(response.url, {"action": "cancel", "confirm": "1"})
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
 

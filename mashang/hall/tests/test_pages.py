@@ -77,9 +77,27 @@ def test_another_clerk_cannot_act_on_my_ticket(client, open_hall, people):
 
 def test_a_citizen_cancels_a_waiting_ticket(client, open_hall):
     ticket = actions.take_ticket(open_hall.a)
-    client.post(f"/hall/t/{ticket.token}/cancel")
+    ask = client.post(f"/hall/t/{ticket.token}/cancel")
+    ticket.refresh_from_db()
+    assert ticket.status == "waiting"  # the first tap only asks again
+    page = ask.content.decode()
+    assert "确认取消排队" in page and 'name="confirm" value="1"' in page
+    assert "onclick" not in page and "不取消，继续排队" in page
+    client.post(f"/hall/t/{ticket.token}/cancel", {"confirm": "1"})
     ticket.refresh_from_db()
     assert ticket.status == "cancelled"
+    body = client.get(f"/hall/t/{ticket.token}").content.decode()
+    assert body.count("已取消") == 1 and "已取消排队" in body
+    assert "叫号后这里会显示窗口号" not in body and "不办了" not in body
+    state = client.get(f"/hall/t/{ticket.token}/state.json").json()
+    assert state["ended"] and state["status_label"] == ""
+
+
+def test_a_finished_ticket_says_so_once_and_no_longer_promises_a_window(client, open_hall):
+    ticket = actions.take_ticket(open_hall.a)
+    Ticket.objects.filter(pk=ticket.pk).update(status="done")
+    body = client.get(f"/hall/t/{ticket.token}").content.decode()
+    assert body.count("已办结") == 1 and "叫号后这里会显示窗口号" not in body
 
 
 def test_the_sign_on_page_marks_only_taken_windows(client, open_hall, people):

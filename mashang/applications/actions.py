@@ -284,6 +284,17 @@ class ChecklistEntry:
     # it): True, or the reason why in words.
     shared: bool | str
 
+    @classmethod
+    def of(cls, m) -> "ChecklistEntry":
+        """The entry of one of an item version's materials."""
+        return cls(
+            m.material_type,
+            m.name,
+            m.required,
+            m.may_be_missing,
+            m.source != MaterialSource.APPLICANT or m.material_type.government_holds,
+        )
+
 
 def checklist(item=None, bundle=None) -> list[ChecklistEntry]:
     """The materials of an item (or a bundle's merged set), in every 情形."""
@@ -299,15 +310,7 @@ def checklist(item=None, bundle=None) -> list[ChecklistEntry]:
     for m in version.materials.select_related("material_type").prefetch_related("case_options"):
         if m.case_options.all():
             continue
-        entries.append(
-            ChecklistEntry(
-                m.material_type,
-                m.name,
-                m.required,
-                m.may_be_missing,
-                m.source != MaterialSource.APPLICANT or m.material_type.government_holds,
-            )
-        )
+        entries.append(ChecklistEntry.of(m))
     return entries
 
 
@@ -470,15 +473,7 @@ def filing_plan(item=None, bundle=None, params=None) -> FilingPlan:
         raise FilingError({"item": "该事项暂不可办理"})
     questions = merge_questions(list(version.questions.all()), params)
     entries = [
-        _online(
-            ChecklistEntry(
-                m.material_type,
-                m.name,
-                m.required,
-                m.may_be_missing,
-                m.source != MaterialSource.APPLICANT or m.material_type.government_holds,
-            )
-        )
+        _online(ChecklistEntry.of(m))
         for m in version.materials.all()
         if needed({o.pk for o in m.case_options.all()}, questions)[0]
     ]

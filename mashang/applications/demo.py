@@ -119,10 +119,30 @@ def load_demo_applications() -> int:
         reviewer = _reviewer(first.unit)
         if reviewer:
             actions.decide(first, Decision.APPROVE, acting_user=reviewer, result_text="已办理")
+    made += _history()
     # History, not news: nobody should be texted when the demo starts.
     Message.objects.filter(channel="sms", status=MessageStatus.CREATED).update(
         status=MessageStatus.DELIVERED, sent_at=timezone.now()
     )
+    return made
+
+
+# A finished year behind the demo's open cases, so 办件统计 (whose default period ends
+# yesterday 24:00) and its exports show a county's figures on the first start.
+DEMO_HISTORY = 3000
+
+
+def _history() -> int:
+    from mashang.deadlines.calendar import SHANGHAI
+
+    from .facts import rebuild_all
+    from .generate import generate_applications
+
+    midnight = timezone.localtime(timezone.now(), SHANGHAI).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    made = generate_applications(DEMO_HISTORY, now=midnight, seed=2026, open_share=0.0)
+    rebuild_all()
     return made
 
 

@@ -98,10 +98,18 @@ def _insert_events(first_id: int, last_id: int) -> int:
 
 
 def generate_applications(
-    n: int, *, now: datetime, seed: int = 13, batch: int = 5000, events: bool = True, tick=None
+    n: int,
+    *,
+    now: datetime,
+    seed: int = 13,
+    batch: int = 5000,
+    events: bool = True,
+    tick=None,
+    open_share: float = 0.5,
 ) -> int:
     """`n` applications (a 一件事 counts once, its parts besides) received over the year
-    before `now`; `tick(k)` after every batch of k. Returns n."""
+    before `now`; `tick(k)` after every batch of k. Returns n. `open_share`: the share of the
+    last 12 days' applications still in progress (0: a finished history, as the demo's)."""
     from mashang.directory.choices import Role
     from mashang.directory.models import Staff
 
@@ -156,7 +164,7 @@ def generate_applications(
         r = rng.random()
         if instant:
             status = Status.COMPLETED
-        elif received > now - timedelta(days=12) and r < 0.5:
+        elif received > now - timedelta(days=12) and r < open_share:
             status = _pick(
                 rng,
                 [

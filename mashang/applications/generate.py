@@ -156,6 +156,12 @@ def generate_applications(
             tick(sum(1 for a in rows))
         rows, parts, ratings = [], [], []
 
+    ended = [(Status.COMPLETED, 0.95), (Status.REFUSED, 0.02), (Status.WITHDRAWN, 0.02)]
+    if open_share:  # 中止 stays open: a finished history (open_share=0) has none
+        ended.append((Status.SUSPENDED, 0.01))
+    else:
+        ended[0] = (Status.COMPLETED, 0.96)
+
     def row(spec, received, channel, number, **extra):
         version = spec
         promised = version.promised_limit_days if version else extra.pop("promised", 5)
@@ -176,15 +182,7 @@ def generate_applications(
                 ],
             )
         else:
-            status = _pick(
-                rng,
-                [
-                    (Status.COMPLETED, 0.95),
-                    (Status.REFUSED, 0.02),
-                    (Status.WITHDRAWN, 0.02),
-                    (Status.SUSPENDED, 0.01),
-                ],
-            )
+            status = _pick(rng, ended)
         accepted = (
             None
             if status in (Status.SUBMITTED, Status.CORRECTION, Status.REFUSED)

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from mashang.deadlines.calendar import SHANGHAI
+from mashang.deadlines.calendar import SHANGHAI, month_batches
 
 from . import metrics
 from .choices import UNDER_REVIEW
@@ -187,13 +187,7 @@ def rebuild_all(tick=None) -> tuple[int, int]:
     ]
     firsts = [f for f in firsts if f is not None]
     end = today()
-    months: list[set[date]] = []
-    if firsts:
-        day = min(firsts).astimezone(SHANGHAI).date()
-        while day < end:
-            nxt = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-            months.append({day + timedelta(days=i) for i in range((min(nxt, end) - day).days)})
-            day = nxt
+    months = month_batches(min(firsts).astimezone(SHANGHAI).date(), end) if firsts else []
     written = 0
     if not months:
         written = rebuild()

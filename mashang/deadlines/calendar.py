@@ -211,3 +211,15 @@ def add_working_days(start: datetime, days: int) -> datetime:
             if counted >= days:
                 return datetime.combine(day, office_hours()[-1][1], SHANGHAI)
     raise ValueError("no working day found within three years")
+
+
+def month_batches(first: date, end: date) -> list[set[date]]:
+    """The days from `first` up to `end` (exclusive), one set per calendar month: how the
+    roll-ups are rebuilt, a month at a time."""
+    months = []
+    day = first
+    while day < end:
+        nxt = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+        months.append({day + timedelta(days=i) for i in range((min(nxt, end) - day).days)})
+        day = nxt
+    return months

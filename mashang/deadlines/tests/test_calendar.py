@@ -162,3 +162,17 @@ def test_a_limit_into_an_unloaded_year_is_shown_provisional():
     assert "暂定" not in due_badge(appeal("2026-12-21T09:00", "2026-12-28T17:30"), now)
     CalendarYear.objects.create(year=2027)
     assert "暂定" not in due_badge(appeal("2026-12-30T09:00", "2027-01-04T17:30"), now)
+
+
+def test_month_batches_split_days_by_calendar_month_up_to_the_end():
+    from datetime import date
+
+    from mashang.deadlines.calendar import month_batches
+
+    batches = month_batches(date(2025, 12, 30), date(2026, 2, 2))
+    assert [(min(b), max(b), len(b)) for b in batches] == [
+        (date(2025, 12, 30), date(2025, 12, 31), 2),
+        (date(2026, 1, 1), date(2026, 1, 31), 31),
+        (date(2026, 2, 1), date(2026, 2, 1), 1),
+    ]
+    assert month_batches(date(2026, 2, 2), date(2026, 2, 2)) == []

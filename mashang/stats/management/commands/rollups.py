@@ -1,11 +1,9 @@
-from datetime import timedelta
-
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from mashang.appeals.models import Appeal
 from mashang.core.progress import progress
-from mashang.deadlines.calendar import SHANGHAI
+from mashang.deadlines.calendar import SHANGHAI, month_batches
 from mashang.stats.facts import _today, rebuild
 from mashang.stats.models import FactsState
 
@@ -37,12 +35,7 @@ class Command(BaseCommand):
             rebuild()
             self.stdout.write("没有诉求：日汇总已清空。")
             return
-        day = first.astimezone(SHANGHAI).date()
-        months = []
-        while day < today:
-            nxt = (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-            months.append({day + timedelta(days=i) for i in range((min(nxt, today) - day).days)})
-            day = nxt
+        months = month_batches(first.astimezone(SHANGHAI).date(), today)
         started = timezone.now()
         written = 0
         for days in progress(months, desc="重建日汇总", unit="月", stream=self.stderr):

@@ -165,3 +165,52 @@ def test_two_workers_at_once_send_each_message_once_and_warn_once(gateway, count
             for n in re.findall(r"430422-\d{4}-\d{6}", body)
         )
         assert set(named) == numbers and set(named.values()) == {1}, template
+
+
+class KillsItsConnection:
+    """A backend that records what it sends and, on the message given, cuts the worker's own
+    database connection (PostgreSQL's pg_terminate_backend, from another session): the database
+    lost between handing a message to the gateway and marking it delivered."""
+
+    def __init__(self, on: int):
+        import psycopg
+
+        self.on, self.sent = on, []
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.pid = cursor.fetchone()[0]
+        s = connection.settings_dict
+        self.other = psycopg.connect(
+            host=s["HOST"], port=s["PORT"] or 5432, user=s["USER"], dbname=s["NAME"],
+            autocommit=True,
+        )  # fmt: skip
+
+    def send(self, message) -> None:
+        self.sent.append(message.pk)
+        if message.pk == self.on:
+            self.other.execute("SELECT pg_terminate_backend(%s)", [self.pid])
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="cuts a PostgreSQL connection from another session"
+)
+@pytest.mark.django_db(transaction=True)
+def test_connection_lost_after_sending_marks_it_delivered_next_pass_without_sending_again():
+    from django.db import OperationalError, close_old_connections
+
+    first, second, third = queue(3)
+    backend = KillsItsConnection(on=second.pk)
+    now = timezone.now()
+    with pytest.raises(OperationalError):
+        send_due_messages(backend=backend, now=now)
+    assert backend.sent == [first.pk, second.pk]  # the second went out; its mark did not
+    close_old_connections()  # what the worker does between passes
+    connection.close()  # (outside a request, Django keeps a broken connection until closed)
+    assert Message.objects.get(pk=second.pk).status == MessageStatus.SENDING
+    # The next pass, a second later (long before the 5-minute lease): the second is marked
+    # delivered without going out again, the third (claimed, never sent) goes out now.
+    assert send_due_messages(backend=backend, now=now + timedelta(seconds=1)) == 1
+    assert backend.sent == [first.pk, second.pk, third.pk]
+    assert set(Message.objects.values_list("status", flat=True)) == {MessageStatus.DELIVERED}
+    assert Message.objects.get(pk=third.pk).attempts == 1  # the lost claim is not an attempt
+    backend.other.close()

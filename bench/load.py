@@ -497,6 +497,13 @@ def run_set(args, fx: dict, pool: bool, draft_start: int) -> list[dict]:
         for _, path, cookie, expect in pages:
             check_page(base + path, cookie, expect)
             run_wrk(args, base, lua_get(path, cookie), duration=1)
+        # References (not goals): a logged-in GET that does nothing, and Django's template
+        # engine rendering a desk-sized table from constant rows: the framework's share of a page
+        cookie = f"sessionid={fx['dispatcher']}"
+        for name, path in (("staff", "/bench/floor-staff"), ("table", "/bench/floor-table")):
+            check_page(base + path, cookie, "")
+            result = run_wrk(args, base, lua_get(path, cookie))
+            rows.append({"name": f"reference: {name} {path}", "kind": "reference", **result})
         for name, path, cookie, _ in pages:
             result = run_wrk(args, base, lua_get(path, cookie))
             if result["status_errors"]:
@@ -521,6 +528,8 @@ def report(rows: list[dict], title: str) -> None:
         lat_ratio = row["p50_us"] / floor["p50_us"]
         if row["kind"] == "floor":
             verdict = ""
+        elif row["kind"] == "reference":
+            verdict = f"p50 ×{lat_ratio:.1f}, req/s ×{rps_ratio:.2f} (a reference, no goal)"
         elif row["kind"] == "intake":
             ok = "ok" if rps_ratio >= 0.5 else "SHORT"
             verdict = f"req/s ×{rps_ratio:.2f} (goal ≥ 0.5: {ok})"

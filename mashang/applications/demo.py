@@ -5,6 +5,7 @@ from django.utils import timezone
 from mashang.catalog.choices import ItemType
 from mashang.catalog.models import Bundle, ItemVersion
 from mashang.catalog.queries import in_force
+from mashang.core.idcodes import id_number_with_check
 from mashang.directory.choices import Role
 from mashang.directory.models import Staff
 from mashang.notifications.models import Message, MessageStatus
@@ -25,7 +26,7 @@ def _person(i: int) -> actions.Applicant:
     return actions.Applicant(
         name="张王李赵刘陈杨黄"[i % 8] + "某" + "一二三四五六七八九十"[i % 10],
         phone=f"1367000{i:04d}",
-        id_number=f"43042219{80 + i % 20:02d}0101{1000 + i:04d}",
+        id_number=id_number_with_check(f"43042219{80 + i % 20:02d}0101{i % 1000:03d}"),
     )
 
 

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from mashang.catalog.choices import ItemType
 from mashang.catalog.models import Bundle, ItemVersion
 from mashang.catalog.queries import in_force
+from mashang.core.idcodes import id_number_with_check
 from mashang.deadlines import calendar
 
 from .choices import Channel, Decision, Delivery, Event, RatingKind, Status
@@ -195,7 +196,9 @@ def generate_applications(
             status=status,
             applicant_name=rng.choice(names) + "某",
             applicant_phone=f"13{rng.randint(100000000, 999999999)}",
-            applicant_id_number=f"430422{rng.randint(1950, 2005)}0101{rng.randint(1000, 9999)}",
+            applicant_id_number=id_number_with_check(
+                f"430422{rng.randint(1950, 2005)}0101{rng.randint(0, 999):03d}"
+            ),
             phone_index=secrets.token_hex(16),
             received_at=received,
             received_by=clerk,

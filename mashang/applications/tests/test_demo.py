@@ -43,3 +43,17 @@ def test_the_demo_figures_show_a_year_in_the_default_period(settings, tmp_path):
         status__in=[Status.COMPLETED, Status.REFUSED, Status.WITHDRAWN]
     )
     assert not open_history.exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_applicants_id_numbers_have_valid_check_digits(settings, tmp_path):
+    """A clerk who opens a demo case and saves it must not be told its ID number is wrong."""
+    from mashang.core.idcodes import id_number_ok
+
+    settings.MEDIA_ROOT = tmp_path
+    load_demo_county()
+    load_demo_catalog()
+    load_demo_applications()
+    numbers = list(Application.objects.values_list("applicant_id_number", flat=True))
+    assert numbers and Application.objects.filter(number__startswith="B").exists()
+    assert [n for n in numbers if n and not id_number_ok(n)] == []

@@ -420,3 +420,13 @@ def test_unconfirmed_drafts_are_purged_after_a_day_with_their_photos(
     import os
 
     assert not os.path.exists(path)
+
+
+def test_each_year_numbers_from_one_and_a_counter_already_there_goes_on(db):
+    from mashang.appeals.intake import next_number
+    from mashang.appeals.models import Sequence
+
+    assert [next_number(2031), next_number(2031)] == ["430422-2031-000001", "430422-2031-000002"]
+    Sequence.objects.create(name="appeal:430422:2032", value=41)
+    assert next_number(2032) == "430422-2032-000042"
+    assert Sequence.objects.get(name="appeal:430422:2031").value == 2

@@ -442,14 +442,16 @@ def confirm_intake(draft: IntakeDraft, entered_code: str) -> IntakeResult:
     # Spending the code and filing commit together: a crash in between leaves the code unspent
     # and the draft unfiled, so the retry with the same code finishes the job.
     with transaction.atomic():
-        # The placement comes along (its kind and addressee go on the appeal); only the draft
-        # row is locked.
-        draft = (
-            IntakeDraft.objects.select_for_update(of=("self",))
-            .select_related("placement")
-            .get(pk=draft.pk)
+        # Lock the row and re-read what may have changed since the caller read it: only its
+        # appeal (a draft is written once; filing it sets `appeal` and nothing else).
+        filed = (
+            IntakeDraft.objects.select_for_update()
+            .filter(pk=draft.pk)
+            .values_list("appeal_id", flat=True)
+            .get()
         )
-        if draft.appeal_id:
+        if filed:
+            draft.appeal = Appeal.objects.get(pk=filed)
             return IntakeResult(draft=draft, appeal=draft.appeal)
         problem = _use_code(SmsCode.PURPOSE_INTAKE, draft.phone_index, entered_code, draft)
         if problem is None:

@@ -127,7 +127,7 @@ def create_appeal(request, payload: Form[AppealIn], photos: File[list[UploadedFi
 
 
 def _draft(token: str) -> IntakeDraft:
-    draft = IntakeDraft.objects.select_related("appeal").filter(token=token).first()
+    draft = IntakeDraft.objects.select_related("appeal", "placement").filter(token=token).first()
     if draft is None:
         raise ApiError(404, "unknown_draft", "没有找到这份待提交的诉求")
     return draft

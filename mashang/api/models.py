@@ -3,6 +3,7 @@ revocable in the admin, the clear value shown once when issued."""
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +11,8 @@ from django.utils import timezone
 
 PREFIX = "msb_"
 PARTNER_PREFIX = "msp_"
+# How stale a partner's "最近使用" may be: written at most once this often.
+LAST_USED_STEP = timedelta(minutes=1)
 
 
 def digest(token: str) -> str:
@@ -90,6 +93,21 @@ class PartnerSystem(models.Model):
         raw = partner.new_key()
         partner.save()
         return partner, raw
+
+    def mark_used(self) -> None:
+        """Record a filing in `last_used_at`, at most once a minute (as `LAST_USED_STEP`).
+
+        Outside the filing's transaction: a row lock on the partner held to every commit made
+        the partner's concurrent filings queue behind each other. The conditional update keeps
+        several workers from all writing the same minute."""
+        now = timezone.now()
+        if self.last_used_at is not None and now - self.last_used_at < LAST_USED_STEP:
+            return
+        stale = models.Q(last_used_at__isnull=True) | models.Q(
+            last_used_at__lte=now - LAST_USED_STEP
+        )
+        PartnerSystem.objects.filter(stale, pk=self.pk).update(last_used_at=now)
+        self.last_used_at = now
 
     @classmethod
     def for_key(cls, raw: str) -> "PartnerSystem | None":

@@ -463,15 +463,19 @@ def token_lookup(request, fmt, token):
 
 
 def _division(request, attributes: dict[str, str]) -> Division:
+    code = attributes.get("division") or _param(request, "address_id")
+    if code:
+        # The county's subtree without reading the county first: its code is on every path
+        # below it (one query where there were two).
+        division = Division.objects.filter(code=code, path__contains=f"/{county_code()}/").first()
+        if division is None:
+            if _county() is None:
+                raise Open311Error(400, "本县区划尚未配置，暂不能受理")
+            raise Open311Error(400, f"attribute[division] 不是本县的区划代码：{code}")
+        return division
     county = _county()
     if county is None:
         raise Open311Error(400, "本县区划尚未配置，暂不能受理")
-    code = attributes.get("division") or _param(request, "address_id")
-    if code:
-        division = Division.objects.subtree(county).filter(code=code).first()
-        if division is None:
-            raise Open311Error(400, f"attribute[division] 不是本县的区划代码：{code}")
-        return division
     division = _division_named(county, _param(request, "address_string"))
     if division is None:
         raise Open311Error(
@@ -566,19 +570,18 @@ def _create(request, fmt):
                     if media_url
                     else ""
                 ),
+                kind=kind,
+                addressee_unit=addressee,
             )
             appeal = result.appeal
-            if kind:
-                appeal.kind, appeal.addressee_unit = kind, addressee
-                appeal.save(update_fields=["kind", "addressee_unit"])
             PartnerRequest.objects.create(partner=partner, appeal=appeal, media_url=media_url)
-            PartnerSystem.objects.filter(pk=partner.pk).update(last_used_at=timezone.now())
     except intake.IntakeError as exc:
         raise Open311Error(
             400, *(f"{PARAMS.get(f, f)}：{m}" for f, m in exc.errors.items())
         ) from exc
     except RateLimited as exc:
         raise Open311Error(429, exc.message, headers={"Retry-After": "3600"}) from exc
+    partner.mark_used()  # after the commit: no filing waits on the partner's row
     notice = (
         f"已登记为{AppealType(code).label}诉求，受理编号 {appeal.number}。"
         "群众将收到含查询码的短信回执，县诉求分拨中心将分派承办单位。"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -232,6 +232,8 @@ def start_trusted_intake(
     source: str,
     source_limit: int,
     staff_note: str = "",
+    kind: str = "",
+    addressee_unit=None,
 ) -> IntakeResult:
     """File at once for a partner system that verified the caller itself (Open311).
 
@@ -239,7 +241,10 @@ def start_trusted_intake(
     the phone has the same daily limit (shared with every channel), the partner (`source`) has
     an hourly limit in place of the per-IP one, and `_file` writes the appeal, its first event
     and the receipt SMS in one transaction. Accusations never come in this way. `staff_note`
-    (e.g. the partner's photo link) becomes an internal note only staff read.
+    (e.g. the partner's photo link) becomes an internal note only staff read. `kind` and
+    `addressee_unit`: the poster the citizen would have used (书记（镇长）码…), if any.
+    The caller's transaction, if it has one, is this one (no savepoint): a failure here fails
+    the caller's filing as a whole.
     """
     if data.type == AppealType.ACCUSATION:
         raise IntakeError({"type": "检举控告请通过县纪委监委渠道提交"})
@@ -248,11 +253,11 @@ def start_trusted_intake(
         [(f"file:phone:{phone_key}", 10, 86400), (f"file:partner:{source}", source_limit, 3600)],
         RATE_FILE,
     )
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         draft = _new_draft(
             data, token=token, channel=Channel.OPEN311, division=division, phone_key=phone_key
         )
-        appeal, query_code = _file(draft)
+        appeal, query_code = _file(draft, photos=False, kind=kind, addressee_unit=addressee_unit)
         if staff_note:
             AppealEvent.objects.create(
                 appeal=appeal, kind=EventKind.NOTE, new_status=appeal.status, note=staff_note
@@ -437,8 +442,16 @@ def confirm_intake(draft: IntakeDraft, entered_code: str) -> IntakeResult:
     # Spending the code and filing commit together: a crash in between leaves the code unspent
     # and the draft unfiled, so the retry with the same code finishes the job.
     with transaction.atomic():
-        draft = IntakeDraft.objects.select_for_update().get(pk=draft.pk)
-        if draft.appeal_id:
+        # Lock the row and re-read what may have changed since the caller read it: only its
+        # appeal (a draft is written once; filing it sets `appeal` and nothing else).
+        filed = (
+            IntakeDraft.objects.select_for_update()
+            .filter(pk=draft.pk)
+            .values_list("appeal_id", flat=True)
+            .get()
+        )
+        if filed:
+            draft.appeal = Appeal.objects.get(pk=filed)
             return IntakeResult(draft=draft, appeal=draft.appeal)
         problem = _use_code(SmsCode.PURPOSE_INTAKE, draft.phone_index, entered_code, draft)
         if problem is None:
@@ -455,12 +468,24 @@ def next_number(year: int, *, accusation: bool = False) -> str:
     county = getattr(settings, "COUNTY_CODE", "430422")
     if accusation:
         return accusation_reference(year)
-    name = f"appeal:{county}:{year}"
-    with transaction.atomic():
-        seq, _ = Sequence.objects.select_for_update().get_or_create(name=name)
-        Sequence.objects.filter(pk=seq.pk).update(value=F("value") + 1)
-        seq.refresh_from_db(fields=["value"])
-    return f"{county}-{year}-{seq.value:06d}"
+    return f"{county}-{year}-{_increment(f'appeal:{county}:{year}'):06d}"
+
+
+def _increment(name: str) -> int:
+    """Add one to the counter `name` (created at 1) and return it: one upsert statement, which
+    keeps the row locked to the end of the caller's transaction (the old get_or_create, update
+    and re-read took five)."""
+    q = connection.ops.quote_name
+    table, value = q(Sequence._meta.db_table), q("value")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({q('name')}, {value}) VALUES (%s, 1) "
+            f"ON CONFLICT ({q('name')}) DO UPDATE SET {value} = {table}.{value} + 1 "
+            f"RETURNING {value}",
+            [name],
+        )
+        (count,) = cursor.fetchone()
+    return int(count)
 
 
 # No 0/O, 1/I/L: read out over the phone without mistakes. 31^8 ≈ 8.5 × 10^11 references.
@@ -478,8 +503,13 @@ def accusation_reference(year: int, *, taken=None) -> str:
             return number
 
 
-def _file(draft: IntakeDraft) -> tuple[Appeal, str]:
-    """Turn a checked draft into an appeal: one transaction with photos, event and receipt SMS."""
+def _file(
+    draft: IntakeDraft, *, photos: bool = True, kind: str = "", addressee_unit=None
+) -> tuple[Appeal, str]:
+    """Turn a checked draft into an appeal: one transaction with photos, event and receipt SMS.
+
+    `photos=False`: the caller knows the draft has none (a partner's filing), so no statement
+    moves them. `kind` and `addressee_unit` stand in for a poster's, when there is none."""
     now = timezone.now()
     query_code = f"{secrets.randbelow(1_000_000):06d}"
     placement = draft.placement
@@ -493,9 +523,12 @@ def _file(draft: IntakeDraft) -> tuple[Appeal, str]:
         query_code_digest=secret_digest(query_code),
         channel=draft.channel,
         placement=placement,
-        kind=placement.kind if placement else "",
-        division=draft.division,
-        addressee_unit=placement.addressee_unit if placement else None,
+        kind=placement.kind if placement else kind,
+        # By id: the rows themselves are not needed to file, and reading them costs a query each.
+        division_id=draft.division_id,
+        addressee_unit_id=placement.addressee_unit_id
+        if placement
+        else getattr(addressee_unit, "pk", None),
         type=draft.type,
         content=draft.content,
         place_description=draft.place_description,
@@ -510,7 +543,8 @@ def _file(draft: IntakeDraft) -> tuple[Appeal, str]:
     )
     clock.received(appeal)
     appeal.save(force_insert=True)
-    AppealPhoto.objects.filter(draft=draft).update(appeal=appeal)
+    if photos:
+        AppealPhoto.objects.filter(draft=draft).update(appeal=appeal)
     AppealEvent.objects.create(
         appeal=appeal,
         at=now,

@@ -420,3 +420,25 @@ def test_unconfirmed_drafts_are_purged_after_a_day_with_their_photos(
     import os
 
     assert not os.path.exists(path)
+
+
+def test_each_year_numbers_from_one_and_a_counter_already_there_goes_on(db):
+    from mashang.appeals.intake import next_number
+    from mashang.appeals.models import Sequence
+
+    assert [next_number(2031), next_number(2031)] == ["430422-2031-000001", "430422-2031-000002"]
+    Sequence.objects.create(name="appeal:430422:2032", value=41)
+    assert next_number(2032) == "430422-2032-000042"
+    assert Sequence.objects.get(name="appeal:430422:2031").value == 2
+
+
+def test_a_draft_filed_since_the_caller_read_it_is_not_filed_twice(codes):
+    from mashang.appeals import intake
+
+    data = intake.validate_intake(type="complaint", content=GOOD["content"], phone="13800138000")
+    started = intake.start_intake(codes.township, data, token="race-1", ip="10.0.0.1")
+    stale = IntakeDraft.objects.get(pk=started.draft.pk)  # read before the other request filed
+    first = intake.confirm_intake(started.draft, started.sms_code)
+    again = intake.confirm_intake(stale, "000000")  # under the lock it sees the filing
+    assert again.appeal == first.appeal and again.query_code is None
+    assert Appeal.objects.count() == 1

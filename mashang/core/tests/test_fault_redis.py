@@ -76,6 +76,16 @@ def test_the_cache_fails_open_and_rate_limits_count_in_the_database(db, redis):
     assert not RateCounter.objects.filter(key__startswith=f"rl:{fresh}:").exists()
 
 
+def test_check_counts_its_rules_in_redis_in_order_and_in_the_database_when_it_stops(db, redis):
+    from .test_ratelimit import check_in_order
+
+    assert check_in_order(uuid.uuid4().hex) == [1, 3, 2]  # one script, the loop's counts
+    assert not RateCounter.objects.exists()
+    redis.stop()
+    assert check_in_order(uuid.uuid4().hex) == [1, 3, 2]
+    assert RateCounter.objects.count() == 2
+
+
 def test_citizens_file_and_staff_log_in_with_redis_stopped(client, codes, people, redis):  # noqa: F811
     redis.stop()
     response = client.post(codes.bureau.get_absolute_url(), GOOD)

@@ -49,3 +49,22 @@ def test_counting_inside_a_transaction_leaves_it_usable(db):
     with transaction.atomic():
         assert [allow("inside", 1, 60) for _ in range(2)] == [True, False]
         assert Staff.objects.count() == 0  # the caller's transaction still works
+
+
+def check_in_order(uid: str) -> list[int]:
+    """Three checks of two rules, the first allowing 2: the third trips it, and the second rule
+    counts only the checks that got past the first (the loop's order, kept by Redis' script)."""
+    from mashang.core.ratelimit import RateLimited, check, peek
+
+    rules = [(f"first:{uid}", 2, 60), (f"second:{uid}", 5, 60)]
+    refused = 0
+    for _ in range(3):
+        try:
+            check(rules, "太频繁")
+        except RateLimited:
+            refused += 1
+    return [refused, peek(f"first:{uid}", 60), peek(f"second:{uid}", 60)]
+
+
+def test_check_stops_counting_at_the_first_rule_that_trips(db):
+    assert check_in_order(uuid.uuid4().hex) == [1, 3, 2]

@@ -102,6 +102,8 @@ LIST_ROW = (
     '<tr><td><a href="{}">{}</a></td><td>{}</td>\n  <td>{}</td><td>{}</td><td>{}</td><td>{}</td>'
     "\n  <td>{}</td>\n  <td>{}</td><td>{}</td></tr>"
 )
+# What the lists' box of extension requests shows (staff_list.html).
+EXTENSION_FIELDS = ("new_due", "reason", "appeal__number", "appeal__lead_unit__name")
 TYPE_LABELS = dict(AppealType.choices)
 KIND_LABELS = dict(QRKind.choices)
 STATUS_LABELS = dict(AppealStatus.choices)
@@ -181,6 +183,7 @@ def desk(request):
     pending = (
         ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING)
         .select_related("appeal", "appeal__lead_unit")
+        .only(*EXTENSION_FIELDS)
         .order_by("requested_at")
     )
     return _list(
@@ -214,6 +217,7 @@ def workbench(request):
                 status=ExtensionStatus.LEADER, appeal__lead_unit_id=request.user.unit_id
             )
             .select_related("appeal", "appeal__lead_unit")
+            .only(*EXTENSION_FIELDS)
             .order_by("requested_at")
         )
     return _list(

@@ -72,3 +72,66 @@ def test_repeats_compare_texts_and_read_whole_rows_only_for_the_matches(file, co
     texts = [q["sql"] for q in ctx.captured_queries if "LIMIT 200" in q["sql"]]
     assert len(texts) == 1 and "reporter_phone" not in texts[0]
     assert duplicate_candidates(appeal, limit=1) == found[:1]
+
+
+def row_of(page: str, number: str) -> list[str]:
+    row = re.search(rf"<tr><td><a href=\"[^\"]+\">{number}</a>.*?</tr>", page, re.S).group(0)
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)
+    ]
+
+
+def test_a_list_row_shows_each_column_of_its_appeal(client, people, county, codes, file):
+    from mashang.appeals import actions
+    from mashang.qrcodes.choices import QRKind
+
+    waiting = file(codes.township)
+    handled = file(codes.bureau, phone="13800138001")
+    actions.dispatch_appeal(handled, county.units.housing, acting_user=people.dispatcher)
+    actions.accept_appeal(handled, acting_user=people.handler_a)
+    actions.ask_citizen(handled, "请补充具体的门牌号。", acting_user=people.handler_a)
+    client.force_login(people.dispatcher)
+    page = client.get(reverse("desk")).content.decode()
+    assert f'<a href="{reverse("appeal_detail", args=[waiting.pk])}">' in page
+    number, _when, kind_type, qr, town, place, status, lead, due = row_of(page, waiting.number)
+    assert (kind_type, qr, town, place) == ("投诉", QRKind.TOWNSHIP.label, "茶市镇", "老屋场党小组")
+    assert (status, lead) == ("待分拨", "—") and "剩" in due
+    page = client.get(reverse("desk"), {"status": "accepted"}).content.decode()
+    cells = row_of(page, handled.number)
+    assert cells[6] == "办理中 · 待群众回复" and cells[7] == county.units.housing.name
+
+
+def test_list_rows_never_load_the_reporters_encrypted_fields(client, people, file):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    file()
+    client.force_login(people.dispatcher)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("desk")).status_code == 200
+    listed = [q["sql"] for q in ctx.captured_queries if '"appeals_appeal"."number"' in q["sql"]]
+    assert listed and not any("reporter_" in sql or '"content"' in sql for sql in listed)
+
+
+def test_the_desk_and_the_leaders_workbench_show_extension_requests_to_decide(
+    client, people, county, file
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from mashang.appeals import actions
+
+    appeal = file()
+    actions.dispatch_appeal(appeal, county.units.housing, acting_user=people.dispatcher)
+    actions.accept_appeal(appeal, acting_user=people.handler_a)
+    due = timezone.localtime(timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    request = actions.request_extension(
+        appeal, "需要协调供电公司", due, acting_user=people.handler_a
+    )
+    box = f"{appeal.number}</a> {county.units.housing.name}：延至 {due:%Y-%m-%d %H:%M}，需要协调供电公司"
+    client.force_login(people.leader_a)
+    assert box in client.get(reverse("workbench")).content.decode()
+    actions.endorse_extension(request, True, acting_user=people.leader_a)
+    client.force_login(people.dispatcher)
+    assert box in client.get(reverse("desk")).content.decode()

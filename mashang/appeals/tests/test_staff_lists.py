@@ -135,3 +135,55 @@ def test_the_desk_and_the_leaders_workbench_show_extension_requests_to_decide(
     actions.endorse_extension(request, True, acting_user=people.leader_a)
     client.force_login(people.dispatcher)
     assert box in client.get(reverse("desk")).content.decode()
+
+
+def test_repeats_by_text_are_those_whose_full_ratio_reaches_one_half(file, codes):
+    """The quick upper bounds only skip texts that could not reach 50 %: the same matches,
+    with the same figures, as comparing every text in full."""
+    from difflib import SequenceMatcher
+
+    from mashang.appeals.queries import duplicate_candidates
+
+    texts = [
+        "村道上的路灯坏了三个月，晚上很危险，请尽快修复。",
+        "村道上的路灯坏了，晚上很危险。",
+        "路灯坏了三个月了，晚上不安全。",
+        "垃圾站很久没有清运，气味很大，请尽快处理。",
+        "村里的自来水停了两天，请帮忙联系供水公司。",
+        "请问社保卡在哪里补办，需要带什么材料？",
+    ]
+    for i, text in enumerate(texts):
+        file(codes.township, phone=f"1390000100{i}", content=text)
+    appeal = file(codes.township, phone="13900002000", content=texts[0])
+    found = duplicate_candidates(appeal, limit=10)
+    expected = {
+        text: SequenceMatcher(None, appeal.content, text).ratio()
+        for text in texts
+        if SequenceMatcher(None, appeal.content, text).ratio() >= 0.5
+    }
+    assert 1 < len(expected) < len(texts)
+    assert {other.content: reason for other, reason in found} == {
+        text: f"同乡镇内容相似 {ratio:.0%}" for text, ratio in expected.items()
+    }
+
+
+def test_the_dispatch_form_offers_every_active_unit_with_the_suggestion_chosen(
+    client, people, county, codes, file
+):
+    from mashang.appeals.staff import DISPATCH_KINDS
+    from mashang.directory.models import Unit
+
+    county.units.town_b.is_active = False
+    county.units.town_b.save()
+    appeal = file(codes.bureau)
+    client.force_login(people.dispatcher)
+    page = client.get(reverse("appeal_detail", args=[appeal.pk])).content.decode()
+    active = Unit.objects.filter(kind__in=DISPATCH_KINDS, is_active=True).order_by(
+        "sort_order", "id"
+    )
+    lead = re.search(r'<select name="lead_unit" id="lead_unit">(.*?)</select>', page, re.S).group(1)
+    assert re.findall(r'<option value="(\d+)"', lead) == [str(u.pk) for u in active]
+    assert re.findall(r'<option value="(\d+)" selected>', lead) == [str(county.units.housing.pk)]
+    boxes = re.findall(r'name="co_units" value="(\d+)"> ([^<]+)</label>', page)
+    assert boxes == [(str(u.pk), u.name) for u in active]
+    assert str(county.units.town_b.pk) not in dict(boxes)

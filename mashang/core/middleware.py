@@ -1,12 +1,12 @@
 import errno
 import logging
 import secrets
-import time
 
 from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 
 log = logging.getLogger(__name__)
@@ -16,18 +16,17 @@ class RenewingSessionMiddleware(SessionMiddleware):
     """Sessions whose idle clock is renewed at most once every SESSION_RENEW_SECONDS.
 
     Saving the session on every request (SESSION_SAVE_EVERY_REQUEST) was three of a staff
-    page's SQL statements; an idle session now ends SESSION_COOKIE_AGE after its last renewal,
-    at most SESSION_RENEW_SECONDS earlier than after the last request."""
-
-    RENEWED = "_renewed"
+    page's SQL statements; an idle session now ends SESSION_COOKIE_AGE after its last save,
+    at most SESSION_RENEW_SECONDS earlier than after the last request. The stored expiry
+    comes from core.sessions.SessionStore."""
 
     def process_response(self, request, response):
         session = getattr(request, "session", None)
-        if session is not None and session.session_key and not session.modified:
-            now = int(time.time())
-            renewed = session.get(self.RENEWED, 0)  # loads it: the key may turn out stale
-            if session.session_key and now - renewed >= settings.SESSION_RENEW_SECONDS:
-                session[self.RENEWED] = now
+        expiry = getattr(session, "loaded_expiry", None)  # set once the session was read
+        if expiry is not None and not session.modified:
+            left = (expiry - timezone.now()).total_seconds()
+            if left < session.get_expiry_age() - settings.SESSION_RENEW_SECONDS:
+                session.modified = True
         return super().process_response(request, response)
 
 

@@ -84,7 +84,7 @@ MIDDLEWARE = [
     "mashang.core.prometheus.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "mashang.core.middleware.RenewingSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "mashang.core.middleware.RejectNulBytes",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -179,9 +179,12 @@ LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", 15)
 # Wrong passwords from one IP in 15 minutes, whatever the accounts, before that IP is refused.
 LOGIN_IP_MAX_FAILURES = envint("LOGIN_IP_MAX_FAILURES", 10)
 
-# Idle sessions end after SESSION_IDLE_MINUTES; every request renews the clock.
+# Idle sessions end after SESSION_IDLE_MINUTES; requests renew the clock, at most once a
+# minute (core.middleware.RenewingSessionMiddleware: no session write on every page).
 SESSION_COOKIE_AGE = envint("SESSION_IDLE_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = 60
+SESSION_ENGINE = "mashang.core.sessions"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 

@@ -9,6 +9,7 @@ its schedule complete (`CalendarYear`) — a date in an unknown year never raise
 come from OFFICE_HOURS (default 08:30–12:00 and 14:30–17:30).
 """
 
+import functools
 import time
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -41,6 +42,7 @@ def _overrides(year: int) -> dict[date, bool]:
     return rows
 
 
+@functools.cache  # the package's tables are fixed for the life of the process
 def package_knows(year: int) -> bool:
     try:
         chinese_calendar.is_workday(date(year, 6, 1))

@@ -71,6 +71,23 @@ def test_nav_lists_exactly_the_pages_the_role_may_open(people):
                 assert (p.name in shown) == bool(user.role_set & p.callback.access), (user, p.name)
 
 
+def test_nav_links_follow_the_script_prefix_and_the_urlconf(people, settings):
+    """The nav's URLs are read once per URLconf and prefix, never kept across a change."""
+    from django.urls import set_script_prefix
+
+    plain = {item["name"]: item["url"] for item in nav_for(people.dispatcher)}
+    assert plain["desk"] == reverse("desk")
+    set_script_prefix("/mashang/")
+    try:
+        prefixed = {item["name"]: item["url"] for item in nav_for(people.dispatcher)}
+    finally:
+        set_script_prefix("/")
+    assert prefixed["desk"] == "/mashang" + plain["desk"]
+    settings.ROOT_URLCONF = "mashang.core.tests.urls_desk_moved"
+    moved = {item["name"]: item["url"] for item in nav_for(people.dispatcher)}
+    assert moved["desk"] == "/elsewhere/desk/" and moved["inbox"] == plain["inbox"]
+
+
 def test_only_administrators_reach_the_django_admin(client, people):
     client.login(username="t_dispatcher", password=PASSWORD)
     assert client.get("/admin/").status_code == 302

@@ -46,7 +46,7 @@ def due_badge(appeal, now=None):
         '<span class="due {}" title="{}至 {}">{} · {}</span>',
         css,
         label,
-        short_when(when),
+        short_when(when, now=now),
         label,
         text,
     )

@@ -77,13 +77,56 @@ def test_inactive_staff_cannot_log_in(client, people):
 def test_session_expires_after_idle_time(client, people, settings):
     login(client, "t_dispatcher", PASSWORD)
     assert client.session.get_expiry_age() == settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST  # each request renews: an idle timeout
     client.session.set_expiry(-1)
     session = client.session
     session.set_expiry(timezone.now() - timedelta(seconds=1))
     session.save()
     response = client.get(reverse("staff_home"))
     assert response.status_code == 302 and reverse("login") in response.url
+
+
+def session_row(client):
+    from django.contrib.sessions.models import Session
+
+    return Session.objects.get(pk=client.session.session_key)
+
+
+def test_requests_renew_the_idle_clock_at_most_once_a_minute(client, people, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, "t_dispatcher", PASSWORD)
+    client.get(reverse("staff_home"))
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(reverse("staff_home")).status_code == 200
+    assert not [q for q in ctx.captured_queries if "UPDATE" in q["sql"] and "session" in q["sql"]]
+    key = client.session.session_key
+    type(session_row(client)).objects.filter(pk=key).update(
+        expire_date=timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE - 61)
+    )
+    assert client.get(reverse("staff_home")).status_code == 200
+    left = session_row(client).expire_date - timezone.now()
+    assert left > timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
+
+
+def test_a_stale_session_cookie_creates_no_session(client, db, settings):
+    from django.contrib.sessions.models import Session
+
+    client.cookies[settings.SESSION_COOKIE_NAME] = "stale0000000000000000000000000000"
+    assert client.get(reverse("login")).status_code == 200
+    assert client.get(reverse("staff_home")).status_code == 302
+    assert not Session.objects.exists()
+
+
+def test_the_user_of_a_request_comes_with_the_unit_in_one_query(people, django_assert_num_queries):
+    from mashang.directory.auth import LockoutModelBackend
+
+    backend = LockoutModelBackend()
+    with django_assert_num_queries(1):
+        assert backend.get_user(people.handler_a.pk).unit == people.handler_a.unit
+    people.handler_a.is_active = False
+    people.handler_a.save()
+    assert backend.get_user(people.handler_a.pk) is None
 
 
 @pytest.mark.parametrize(

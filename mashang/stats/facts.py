@@ -330,13 +330,30 @@ class Figures:
             type=self.type,
         )
 
+    def _by_place(self) -> list[dict] | None:
+        """The roll-ups' rows of this scope summed per (township, QR kind, type): one query per
+        part, from which the headline and the three place breakdowns are all added up (once
+        per Figures), where four queries per part would each sum the same rows again."""
+        if not hasattr(self, "_place_rows"):
+            facts = self._facts()
+            self._place_rows = None
+            if facts is not None:
+                self._place_rows = [
+                    row
+                    for part in facts
+                    for row in part.values(*DIMS.values())
+                    .order_by()
+                    .annotate(**{k: Sum(k) for k in KEYS})
+                ]
+        return self._place_rows
+
     def headline(self) -> dict:
         total = dict.fromkeys(KEYS, 0)
-        facts = self._facts()
-        for part in facts or []:
-            for key, value in part.aggregate(**{k: Sum(k) for k in KEYS}).items():
-                total[key] += value or 0
-        live = self._live(rolled=facts is not None)
+        rows = self._by_place()
+        for row in rows or []:
+            for key in KEYS:
+                total[key] += row[key]
+        live = self._live(rolled=rows is not None)
         if live is not None:
             counts = metrics.headline(live)
             for key in KEYS:
@@ -361,15 +378,22 @@ class Figures:
 
     def breakdown(self, dim: str) -> list[dict]:
         merged: dict = {}
-        facts = self._facts(dim)
+        if dim in DIMS:
+            facts = rows = self._by_place()
+        else:
+            facts = self._facts(dim)
+            rows = [
+                row
+                for part in facts or []
+                for row in part.values("unit_id")
+                .order_by()
+                .annotate(**{k: Sum(k) for k in metrics.COUNTS})
+            ]
         field = DIMS.get(dim, "unit_id")
-        for part in facts or []:
-            for row in (
-                part.values(field).order_by(field).annotate(**{k: Sum(k) for k in metrics.COUNTS})
-            ):
-                into = merged.setdefault(row.pop(field), dict.fromkeys(metrics.COUNTS, 0))
-                for k in metrics.COUNTS:
-                    into[k] += row[k] or 0
+        for row in rows or []:
+            into = merged.setdefault(row[field], dict.fromkeys(metrics.COUNTS, 0))
+            for k in metrics.COUNTS:
+                into[k] += row[k] or 0
         live = self._live(rolled=facts is not None)
         if live is not None:
             for row in metrics.breakdown(live, dim):

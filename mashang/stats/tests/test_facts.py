@@ -217,3 +217,18 @@ def test_the_overview_shows_the_accusation_count_from_the_rollups_by_township_an
     ):
         page = client.get(reverse("stats_overview"), params)
         assert page.context["accusations"] == shown, params
+
+
+def test_the_headline_and_place_breakdowns_read_the_rollups_once(world, county):  # noqa: F811
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    spread_over_months(world)
+    facts.refresh()
+    figures = facts.Figures(until=metrics.default_until())  # all of it from the roll-ups
+    with CaptureQueriesContext(connection) as ctx:
+        figures.headline()
+        for dim in ("township", "kind", "type"):
+            figures.breakdown(dim)
+    # One query for the whole months (MonthlyFact), one for the days around them (DailyFact).
+    assert [q["sql"].count("_monthlyfact") > 0 for q in ctx.captured_queries] == [True, False]

@@ -232,3 +232,32 @@ def test_the_headline_and_place_breakdowns_read_the_rollups_once(world, county):
             figures.breakdown(dim)
     # One query for the whole months (MonthlyFact), one for the days around them (DailyFact).
     assert [q["sql"].count("_monthlyfact") > 0 for q in ctx.captured_queries] == [True, False]
+
+
+def test_the_migration_backfills_the_accusation_counts_the_rollups_would_hold(
+    world,  # noqa: F811
+    codes,  # noqa: F811
+    file,  # noqa: F811
+):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from mashang.stats.models import AccusationMonthFact
+
+    backfill = import_module("mashang.stats.migrations.0004_accusation_facts").backfill
+    accusations_on_days(world, codes, file)
+    facts.refresh()
+
+    def held():
+        fields = ("day", "township", "kind", "accusations")
+        return (
+            sorted(AccusationDayFact.objects.values_list(*fields)),
+            sorted(AccusationMonthFact.objects.values_list(*fields)),
+        )
+
+    built = held()
+    AccusationDayFact.objects.all().delete()
+    AccusationMonthFact.objects.all().delete()
+    backfill(apps, None)  # the models of today's code are those of the migration
+    assert held() == built and len(built[0]) == 3

@@ -1,6 +1,7 @@
 """Citizens' pages: the form behind every QR code, the receipt, and tracking."""
 
 import uuid
+from collections import defaultdict
 
 from django.conf import settings
 from django.core.signing import BadSignature
@@ -36,6 +37,8 @@ PHOTOS_NOT_STORED = (
     "您填写的内容还在：可以先去掉照片再提交，或稍后再试。"
 )
 
+# What the form sends back, typed (the anonymous box apart).
+FORM_VALUES = ("type", "content", "place_description", "name", "id_number", "phone", "form_token")
 FIELD_ORDER = [
     "type",
     "content",
@@ -67,36 +70,28 @@ def _type_choices(placement: Placement):
 @public_view
 @require_http_methods(["GET", "POST"])
 def scan(request, token: str):
-    placement = (
-        Placement.objects.select_related("division", "addressee_unit").filter(token=token).first()
-    )
-    if placement is None:
+    # The form shows the addressee; only filing needs the division. A token is unique: no
+    # ordering (Placement's default sorts by the division's code, a join of its own).
+    related = ("division", "addressee_unit") if request.method == "POST" else ("addressee_unit",)
+    try:
+        placement = Placement.objects.select_related(*related).get(token=token)
+    except Placement.DoesNotExist:
         return render(request, "appeals/bad_code.html", status=404)
     if request.method == "GET":
         record_scan(placement)
     if not placement.is_active:
         return render(request, "appeals/retired.html", {"placement": placement}, status=410)
 
-    values = {
+    values = dict.fromkeys(FORM_VALUES, "") | {
         "type": AppealType.ACCUSATION if placement.kind == QRKind.DISCIPLINE else "",
+        "anonymous": False,
         "form_token": uuid.uuid4().hex,
     }
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         post = request.POST
-        values = {
-            k: post.get(k, "")
-            for k in (
-                "type",
-                "content",
-                "place_description",
-                "name",
-                "id_number",
-                "phone",
-                "form_token",
-            )
-        }
+        values = {k: post.get(k, "") for k in FORM_VALUES}
         values["anonymous"] = post.get("anonymous") == "1"
         token_value = (values["form_token"] or "")[:64] or uuid.uuid4().hex
         try:
@@ -140,7 +135,9 @@ def scan(request, token: str):
         {
             "placement": placement,
             "values": values,
-            "errors": errors,
+            # Every field's error reads "" when it has none: a failed template lookup costs
+            # three exceptions, and the form looks up each field's error.
+            "errors": defaultdict(str, errors),
             "error_list": _error_list(errors),
             "type_choices": _type_choices(placement),
             "content_min": CONTENT_MIN,

@@ -17,7 +17,14 @@ from mashang.deadlines.calendar import SHANGHAI
 from mashang.deadlines.models import SupervisionOrder
 
 from . import metrics
-from .models import DailyFact, FactsState, MonthlyFact, UnitDayFact
+from .models import (
+    AccusationDayFact,
+    AccusationMonthFact,
+    DailyFact,
+    FactsState,
+    MonthlyFact,
+    UnitDayFact,
+)
 
 KEYS = list(metrics.COUNTS) + ["orders"]
 DIMS = {"township": "township", "kind": "kind", "type": "type"}
@@ -66,6 +73,33 @@ def _rebuild_months(months: set[date] | None) -> None:
                 )
             )
     MonthlyFact.objects.bulk_create(made, batch_size=5000)
+    _sum_months(AccusationDayFact, AccusationMonthFact, months)
+
+
+def _sum_months(daily_model, monthly_model, months: set[date] | None) -> None:
+    """The accusation counts of the given months (all when None) summed from their days."""
+    daily, monthly = daily_model.objects.all(), monthly_model.objects.all()
+    if months is not None:
+        daily = daily.filter(day__gte=min(months), day__lt=_next_month(max(months)))
+        monthly = monthly.filter(day__in=months)
+    monthly.delete()
+    rows = (
+        daily.annotate(month=TruncMonth("day"))
+        .values("month", "township", "kind")
+        .order_by()
+        .annotate(n=Sum("accusations"))
+    )
+    made = []
+    for row in rows:
+        month = row["month"]  # a datetime on PostgreSQL (date_trunc), a date on SQLite
+        month = month.date() if isinstance(month, datetime) else month
+        if months is None or month in months:
+            made.append(
+                monthly_model(
+                    day=month, township=row["township"], kind=row["kind"], accusations=row["n"]
+                )
+            )
+    monthly_model.objects.bulk_create(made, batch_size=5000)
 
 
 def _grouped(qs):
@@ -116,25 +150,32 @@ def _count(appeals, keys: list[str]):
 def rebuild(days: set[date] | None = None) -> int:
     """Recount the given days (all days before today when None); returns rows written."""
     today = _today()
-    appeals = Appeal.objects.not_accusations().filter(received_at__lt=_midnight(today))
+    received = Appeal.objects.filter(received_at__lt=_midnight(today))
     day_facts, unit_facts = DailyFact.objects.all(), UnitDayFact.objects.all()
+    accusation_facts = AccusationDayFact.objects.all()
     if days is not None:
         days = {d for d in days if d < today}
         if not days:
             return 0
-        appeals = appeals.filter(
+        received = received.filter(
             received_at__gte=_midnight(min(days)),
             received_at__lt=_midnight(max(days) + timedelta(days=1)),
         )
         day_facts, unit_facts = day_facts.filter(day__in=days), unit_facts.filter(day__in=days)
+        accusation_facts = accusation_facts.filter(day__in=days)
+    appeals = received.not_accusations()
 
     def wanted(day):
         return days is None or day in days
 
     by_place = _count(appeals, ["fday", "ftown", "kind", "type"])
     by_unit = _count(appeals.filter(lead_unit__isnull=False), ["fday", "lead_unit_id"])
+    accused = (
+        _grouped(received.accusations()).values("fday", "ftown", "kind").annotate(n=Count("id"))
+    )
     day_facts.delete()
     unit_facts.delete()
+    accusation_facts.delete()
     counts = list(metrics.COUNTS) + ["orders"]
     DailyFact.objects.bulk_create(
         [
@@ -158,8 +199,19 @@ def rebuild(days: set[date] | None = None) -> int:
         ],
         batch_size=5000,
     )
+    made = [
+        AccusationDayFact(
+            day=row["fday"],
+            township=row["ftown"] or "",
+            kind=row["kind"] or "",
+            accusations=row["n"],
+        )
+        for row in accused
+        if wanted(row["fday"])
+    ]
+    AccusationDayFact.objects.bulk_create(made, batch_size=5000)
     _rebuild_months(None if days is None else {d.replace(day=1) for d in days})
-    return len(by_place) + len(by_unit)
+    return len(by_place) + len(by_unit) + len(made)
 
 
 def refresh(now=None) -> int:
@@ -171,9 +223,9 @@ def refresh(now=None) -> int:
     if state.built_at is None:
         written = rebuild()
     else:
+        # Accusations too: their number per day is rolled up (AccusationDayFact).
         changed = set(
-            Appeal.objects.not_accusations()
-            .filter(updated_at__gte=state.built_at)
+            Appeal.objects.filter(updated_at__gte=state.built_at)
             .annotate(fday=TruncDate("received_at", tzinfo=SHANGHAI))
             .values_list("fday", flat=True)
             .distinct()
@@ -210,22 +262,27 @@ class Figures:
         if self.split and until and until <= self.split:
             self.split = until
 
-    def _facts(self, dim: str | None = None, monthly: bool = True):
+    def _facts(self, dim: str | None = None, monthly: bool = True, *, accusations=False):
         """The roll-up querysets for the past days of this scope (their rows summed answer
         it), or None where the roll-ups cannot answer (then everything is counted live).
 
         Months wholly inside the period are read from MonthlyFact (when `monthly`), the
-        days around them from DailyFact: the same sums, from a twentieth of the rows."""
+        days around them from DailyFact: the same sums, from a twentieth of the rows. With
+        `accusations`, from the accusations' own pair (which knows no appeal type)."""
         if self.split is None:
             return None
+        if accusations:
+            day_model, month_model, of_type = AccusationDayFact, AccusationMonthFact, ""
+        else:
+            day_model, month_model, of_type = DailyFact, MonthlyFact, self.type
         place_filters = bool(
             self.kind
-            or self.type
+            or of_type
             or (self.division is not None and self.division.level == "township")
         )
         end = self.split.astimezone(SHANGHAI).date()
         start = self.since.astimezone(SHANGHAI).date() if self.since else None
-        if dim == "unit" or self.unit_id:
+        if not accusations and (dim == "unit" or self.unit_id):
             if place_filters:
                 return None
             qs = UnitDayFact.objects.all()
@@ -239,11 +296,11 @@ class Figures:
                 qs = qs.filter(township=self.division.code)
             if self.kind:
                 qs = qs.filter(kind=self.kind)
-            if self.type:
-                qs = qs.filter(type=self.type)
+            if of_type:
+                qs = qs.filter(type=of_type)
             return qs
 
-        daily = scoped(DailyFact.objects.all())
+        daily = scoped(day_model.objects.all())
         # Whole months: from the first month that starts on or after `start` to the month
         # that holds `end` (exclusive).
         first = start if start is None or start.day == 1 else _next_month(start)
@@ -251,7 +308,7 @@ class Figures:
         if not monthly or (first is not None and first >= last):
             qs = daily.filter(day__lt=end)
             return [qs.filter(day__gte=start) if start else qs]
-        months = scoped(MonthlyFact.objects.filter(day__lt=last))
+        months = scoped(month_model.objects.filter(day__lt=last))
         parts = [months.filter(day__gte=first) if first else months]
         days = Q(day__gte=last, day__lt=end)
         if start and start < first:
@@ -273,30 +330,70 @@ class Figures:
             type=self.type,
         )
 
+    def _by_place(self) -> list[dict] | None:
+        """The roll-ups' rows of this scope summed per (township, QR kind, type): one query per
+        part, from which the headline and the three place breakdowns are all added up (once
+        per Figures), where four queries per part would each sum the same rows again."""
+        if not hasattr(self, "_place_rows"):
+            facts = self._facts()
+            self._place_rows = None
+            if facts is not None:
+                self._place_rows = [
+                    row
+                    for part in facts
+                    for row in part.values(*DIMS.values())
+                    .order_by()
+                    .annotate(**{k: Sum(k) for k in KEYS})
+                ]
+        return self._place_rows
+
     def headline(self) -> dict:
         total = dict.fromkeys(KEYS, 0)
-        facts = self._facts()
-        for part in facts or []:
-            for key, value in part.aggregate(**{k: Sum(k) for k in KEYS}).items():
-                total[key] += value or 0
-        live = self._live(rolled=facts is not None)
+        rows = self._by_place()
+        for row in rows or []:
+            for key in KEYS:
+                total[key] += row[key]
+        live = self._live(rolled=rows is not None)
         if live is not None:
             counts = metrics.headline(live)
             for key in KEYS:
                 total[key] += counts[key]
         return metrics.finish(total)
 
+    def accusations(self) -> int:
+        """metrics.accusation_count for this period, place and QR kind (of any appeal type
+        filter: accusations are a type of their own), from the roll-ups for whole past days."""
+        total = 0
+        facts = self._facts(accusations=True)
+        for part in facts or []:
+            total += part.aggregate(n=Sum("accusations"))["n"] or 0
+        if facts is None or not (self.until and self.until <= self.split):
+            total += metrics.accusation_count(
+                since=self.split if facts is not None else self.since,
+                until=self.until,
+                division=self.division,
+                kind=self.kind,
+            )
+        return total
+
     def breakdown(self, dim: str) -> list[dict]:
         merged: dict = {}
-        facts = self._facts(dim)
+        if dim in DIMS:
+            facts = rows = self._by_place()
+        else:
+            facts = self._facts(dim)
+            rows = [
+                row
+                for part in facts or []
+                for row in part.values("unit_id")
+                .order_by()
+                .annotate(**{k: Sum(k) for k in metrics.COUNTS})
+            ]
         field = DIMS.get(dim, "unit_id")
-        for part in facts or []:
-            for row in (
-                part.values(field).order_by(field).annotate(**{k: Sum(k) for k in metrics.COUNTS})
-            ):
-                into = merged.setdefault(row.pop(field), dict.fromkeys(metrics.COUNTS, 0))
-                for k in metrics.COUNTS:
-                    into[k] += row[k] or 0
+        for row in rows or []:
+            into = merged.setdefault(row[field], dict.fromkeys(metrics.COUNTS, 0))
+            for k in metrics.COUNTS:
+                into[k] += row[k] or 0
         live = self._live(rolled=facts is not None)
         if live is not None:
             for row in metrics.breakdown(live, dim):

@@ -204,11 +204,7 @@ def overview(request):
         "by": granularity,
         "report_month": report_month,
         "report_label": f"{metrics.local_midnight(report_month + '-01'):%Y年%m月}",
-        "accusations": metrics.accusation_count(
-            since=scope.since, until=scope.until, division=scope.township, kind=scope.kind
-        )
-        if show_accusations
-        else None,
+        "accusations": figures.accusations() if show_accusations else None,
         "chart_data": {
             "trend": trend,
             "kinds": [[r["name"], r["received"]] for r in by_kind],

@@ -57,6 +57,17 @@ def test_scans_are_counted_per_placement(client, codes):
     assert (codes.bureau.scan_count, codes.township.scan_count) == (2, 0)
 
 
+def test_the_form_page_is_one_lookup_and_one_scan_count(client, codes):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(codes.bureau.get_absolute_url()).content.decode()
+    assert "县住房和城乡建设局局长" in page and 'id="f-content"' in page
+    lookup, scan = (q["sql"] for q in ctx.captured_queries)
+    assert "directory_unit" in lookup and "directory_division" not in lookup  # filing needs it
+    assert scan.startswith("UPDATE") and "scan_count" in scan
+
+
 def test_the_discipline_code_puts_accusation_first_and_selected(client, codes):
     page = client.get(codes.discipline.get_absolute_url()).content.decode()
     radios = re.findall(r'name="type" value="(\w+)"( checked)?', page)

@@ -52,13 +52,14 @@ class Command(BaseCommand):
         start, end = metrics.period(start, end)
         from mashang.stats.facts import Figures
 
-        values = Figures(since=start, until=end, division=subtree).headline()
+        figures = Figures(since=start, until=end, division=subtree)
+        values = figures.headline()
         out = {
             "from": f"{start.astimezone(metrics.SHANGHAI):%Y-%m-%d}" if start else None,
             "to": f"{end.astimezone(metrics.SHANGHAI):%Y-%m-%d}",
             "period": metrics.period_label(start, end),
             "division": division,
-            "accusations": metrics.accusation_count(since=start, until=end, division=subtree),
+            "accusations": figures.accusations(),
             "metrics": {
                 m.key: {"label": m.label, "value": values.get(m.key), "formula": m.formula}
                 for m in metrics.METRICS

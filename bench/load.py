@@ -20,6 +20,10 @@ Redis for cache and rate limits, and runs wrk against:
   stats        the statistics overview over --appeals appeals, as the county leader
   form         the citizen form page behind a QR code (GET, records the scan)
 
+and two references beside them, with no goal: a logged-in staff GET that does nothing
+(/bench/floor-staff: the session and user reads every staff page pays) and Django's template
+engine rendering a desk-sized table of 50 constant rows (/bench/floor-table);
+
 then the floor again, and prints req/s, p50/p99 and the ratio to the floor (the mean of its two
 measures; intake: req/s ÷ floor's, goal ≥ 0.5; pages: p50 ÷ floor's p50, goal ≤ 3), with
 /proc/loadavg. `--pool both` runs the whole set

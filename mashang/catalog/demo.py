@@ -43,7 +43,7 @@ from .models import (
     Topic,
     VersionField,
 )
-from .queries import bundle_views
+from .queries import bump_figures_version, bundle_views
 
 ITEM_TOTAL = 1033
 EFFECTIVE_FROM = date(2024, 1, 1)
@@ -483,6 +483,7 @@ def load_demo_catalog() -> bool:
     Item.topics.through.objects.bulk_create(topic_links)
     _create_bundles(units, topics, by_name)
     _tune(rng, mtypes)
+    bump_figures_version()  # bulk writes send no signals
     return True
 
 

@@ -3,10 +3,16 @@
 `figures()` answers a dashboard request from the roll-ups for whole past days and from the
 appeals themselves for today (and for filters the roll-ups cannot express, like a village),
 then sums the two: the numbers are the same either way (tested), only the cost differs.
+
+The roll-ups' part of each figure is cached (Django's cache) under the roll-ups' version, which
+every write to them replaces in the same transaction (`bump_version`): a cached part is always
+the sum the roll-ups would give now; today's part is counted live on every request.
 """
 
+import uuid
 from datetime import date, datetime, timedelta
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr, TruncDate, TruncDay, TruncMonth, TruncWeek
@@ -27,6 +33,8 @@ from .models import (
 )
 
 KEYS = list(metrics.COUNTS) + ["orders"]
+# How long a cached roll-up part is kept: a new version makes it unreachable at once anyway.
+CACHE_SECONDS = 6 * 3600
 DIMS = {"township": "township", "kind": "kind", "type": "type"}
 
 
@@ -211,6 +219,7 @@ def rebuild(days: set[date] | None = None) -> int:
     ]
     AccusationDayFact.objects.bulk_create(made, batch_size=5000)
     _rebuild_months(None if days is None else {d.replace(day=1) for d in days})
+    bump_version()
     return len(by_place) + len(by_unit) + len(made)
 
 
@@ -233,13 +242,27 @@ def refresh(now=None) -> int:
         since = state.built_until or today
         changed |= {since + timedelta(days=i) for i in range((today - since).days)}
         written = rebuild(changed)
-    FactsState.objects.filter(pk=1).update(built_at=now, built_until=today)
+    FactsState.objects.filter(pk=1).update(built_at=now, built_until=today, version=uuid.uuid4())
     return written
+
+
+def bump_version() -> None:
+    """A new version of the roll-ups: call it in the transaction that writes them (what was
+    cached under the old one is never read again)."""
+    FactsState.objects.filter(pk=1).update(version=uuid.uuid4())
 
 
 def built_until() -> date | None:
     state = FactsState.objects.filter(pk=1).first()
     return state.built_until if state else None
+
+
+def _state() -> tuple[date | None, uuid.UUID | None]:
+    """The roll-ups' coverage and version, in one query."""
+    return FactsState.objects.filter(pk=1).values_list("built_until", "version").first() or (
+        None,
+        None,
+    )
 
 
 # ---- reading --------------------------------------------------------------------------------
@@ -251,7 +274,7 @@ class Figures:
     def __init__(self, *, since=None, until=None, division=None, unit_id=None, kind="", type=""):
         self.since, self.until = since, until
         self.division, self.unit_id, self.kind, self.type = division, unit_id, kind, type
-        covered = built_until()
+        covered, self.version = _state()
         # Roll-ups hold whole past days by township; anything finer is counted live.
         usable = covered is not None and (
             division is None or division.level in ("county", "township", "city", "province")
@@ -261,6 +284,33 @@ class Figures:
             self.split = None
         if self.split and until and until <= self.split:
             self.split = until
+        self._cached: dict | None = None
+
+    def _rolled(self, name: str, compute):
+        """The roll-ups' part `name` of a figure (None where they cannot answer), cached under
+        the roll-ups' version and this scope's past days: one cache read per request. Callers
+        copy it before adding today's part."""
+        if self.split is None:
+            return None
+        key = ":".join(
+            str(p)
+            for p in (
+                "stats:rolled",
+                self.version,
+                self.split.isoformat(),
+                self.since.isoformat() if self.since else "",
+                self.division.pk if self.division else "",
+                self.unit_id or "",
+                self.kind,
+                self.type,
+            )
+        )
+        if self._cached is None:
+            self._cached = cache.get(key) or {}
+        if name not in self._cached:
+            self._cached[name] = compute()
+            cache.set(key, self._cached, CACHE_SECONDS)
+        return self._cached[name]
 
     def _facts(self, dim: str | None = None, monthly: bool = True, *, accusations=False):
         """The roll-up querysets for the past days of this scope (their rows summed answer
@@ -347,13 +397,20 @@ class Figures:
                 ]
         return self._place_rows
 
-    def headline(self) -> dict:
-        total = dict.fromkeys(KEYS, 0)
+    def _headline_rolled(self) -> dict | None:
         rows = self._by_place()
-        for row in rows or []:
+        if rows is None:
+            return None
+        total = dict.fromkeys(KEYS, 0)
+        for row in rows:
             for key in KEYS:
                 total[key] += row[key]
-        live = self._live(rolled=rows is not None)
+        return total
+
+    def headline(self) -> dict:
+        rolled = self._rolled("headline", self._headline_rolled)
+        total = dict(rolled) if rolled is not None else dict.fromkeys(KEYS, 0)
+        live = self._live(rolled=rolled is not None)
         if live is not None:
             counts = metrics.headline(live)
             for key in KEYS:
@@ -363,38 +420,49 @@ class Figures:
     def accusations(self) -> int:
         """metrics.accusation_count for this period, place and QR kind (of any appeal type
         filter: accusations are a type of their own), from the roll-ups for whole past days."""
-        total = 0
-        facts = self._facts(accusations=True)
-        for part in facts or []:
-            total += part.aggregate(n=Sum("accusations"))["n"] or 0
-        if facts is None or not (self.until and self.until <= self.split):
-            total += metrics.accusation_count(
-                since=self.split if facts is not None else self.since,
-                until=self.until,
-                division=self.division,
-                kind=self.kind,
-            )
-        return total
 
-    def breakdown(self, dim: str) -> list[dict]:
-        merged: dict = {}
+        def rolled():
+            facts = self._facts(accusations=True)
+            if facts is None:
+                return None
+            return sum(part.aggregate(n=Sum("accusations"))["n"] or 0 for part in facts)
+
+        total = self._rolled("accusations", rolled)
+        if total is not None and self.until and self.until <= self.split:
+            return total  # the roll-ups answered the whole period
+        return (total or 0) + metrics.accusation_count(
+            since=self.split if total is not None else self.since,
+            until=self.until,
+            division=self.division,
+            kind=self.kind,
+        )
+
+    def _breakdown_rolled(self, dim: str) -> dict | None:
         if dim in DIMS:
-            facts = rows = self._by_place()
+            rows = self._by_place()
         else:
             facts = self._facts(dim)
-            rows = [
+            rows = facts and [
                 row
-                for part in facts or []
+                for part in facts
                 for row in part.values("unit_id")
                 .order_by()
                 .annotate(**{k: Sum(k) for k in metrics.COUNTS})
             ]
+        if rows is None:
+            return None
+        merged: dict = {}
         field = DIMS.get(dim, "unit_id")
-        for row in rows or []:
+        for row in rows:
             into = merged.setdefault(row[field], dict.fromkeys(metrics.COUNTS, 0))
             for k in metrics.COUNTS:
                 into[k] += row[k] or 0
-        live = self._live(rolled=facts is not None)
+        return merged
+
+    def breakdown(self, dim: str) -> list[dict]:
+        rolled = self._rolled(f"breakdown:{dim}", lambda: self._breakdown_rolled(dim))
+        merged = {key: dict(counts) for key, counts in (rolled or {}).items()}
+        live = self._live(rolled=rolled is not None)
         if live is not None:
             for row in metrics.breakdown(live, dim):
                 into = merged.setdefault(row["key"], dict.fromkeys(metrics.COUNTS, 0))
@@ -405,12 +473,14 @@ class Figures:
             for key, counts in sorted(merged.items(), key=lambda kv: str(kv[0]))
         ]
 
-    def trend(self, granularity: str = "day") -> list[dict]:
-        buckets: dict = {}
+    def _trend_rolled(self, granularity: str) -> dict | None:
         # Monthly rows can only fill monthly buckets; days and weeks read the daily rows.
         facts = self._facts(monthly=granularity == "month")
+        if facts is None:
+            return None
+        buckets: dict = {}
         trunc = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}.get(granularity, TruncDay)
-        for part in facts or []:
+        for part in facts:
             for row in (
                 part.annotate(bucket=trunc("day"))
                 .values("bucket")
@@ -424,7 +494,12 @@ class Figures:
                 into = buckets.setdefault(bucket, {"received": 0, "effective": 0, "completed": 0})
                 for k in ("received", "effective", "completed"):
                     into[k] += row[k] or 0
-        live = self._live(rolled=facts is not None)
+        return buckets
+
+    def trend(self, granularity: str = "day") -> list[dict]:
+        rolled = self._rolled(f"trend:{granularity}", lambda: self._trend_rolled(granularity))
+        buckets = {bucket: dict(counts) for bucket, counts in (rolled or {}).items()}
+        live = self._live(rolled=rolled is not None)
         if live is not None:
             for row in metrics.trend(live, granularity):
                 bucket = row["bucket"].astimezone(SHANGHAI).date()

@@ -261,16 +261,20 @@ def rank_units(rows: list[dict]) -> list[dict]:
     return rows
 
 
-def rank_places(rows: list[dict], *, by=("satisfaction", "effective")) -> list[dict]:
+def rank_places(
+    rows: list[dict], *, by=("satisfaction", "effective"), names: dict | None = None
+) -> list[dict]:
     """Name each township row and rank the townships by `by` (highest first); the county-level
-    row, not being a township, comes last with no rank."""
+    row, not being a township, comes last with no rank. `names`: code → name of every
+    township, when the caller has them already."""
     from mashang.directory.models import Division
 
-    names = dict(
-        Division.objects.filter(code__in=[r["key"] for r in rows if r["key"]]).values_list(
-            "code", "name"
+    if names is None:
+        names = dict(
+            Division.objects.filter(code__in=[r["key"] for r in rows if r["key"]]).values_list(
+                "code", "name"
+            )
         )
-    )
     for r in rows:
         r["name"] = place_name(r["key"], names)
         r["county_level"] = not r["key"]

@@ -7,6 +7,8 @@ per appeal. The worker rebuilds the days whose appeals changed since its last bu
 appeals are always counted live.
 """
 
+import uuid
+
 from django.db import models
 
 
@@ -98,10 +100,13 @@ class AccusationMonthFact(models.Model):
 
 
 class FactsState(models.Model):
-    """When the roll-ups were last brought up to date (one row)."""
+    """When the roll-ups were last brought up to date (one row), and their version: a new one
+    with every write to them, in the same transaction, so figures cached under a version
+    (facts.Figures) are those of the roll-ups it names."""
 
     built_at = models.DateTimeField(null=True, blank=True)
     built_until = models.DateField(null=True, blank=True)  # facts cover days before this
+    version = models.UUIDField(default=uuid.uuid4)
 
 
 class DemoSeed(models.Model):

@@ -61,9 +61,11 @@ class Scope:
         self.since, self.until = checked_period(request, g)
         if g.get("from") and self.since is None:  # refused (empty period): links drop it too
             g = {k: v for k, v in g.items() if k not in ("from", "to")}
-        self.township = Division.objects.filter(
-            code=g.get("township", ""), level="township"
-        ).first()
+        self.township = (
+            Division.objects.filter(code=g["township"], level="township").first()
+            if g.get("township")
+            else None
+        )
         self.kind = g.get("kind") if g.get("kind") in QRKind.values else ""
         self.type = g.get("type") if g.get("type") in dict(metrics.PUBLIC_TYPES) else ""
         self.unit = unit
@@ -144,15 +146,19 @@ def _may_open(user, url_name: str) -> bool:
     return bool(access) and access != "public" and user.has_role(*access)
 
 
+def _townships() -> list[tuple[str, str]]:
+    return list(
+        Division.objects.filter(level="township").order_by("code").values_list("code", "name")
+    )
+
+
 def _common(request, scope: Scope) -> dict:
     return {
         "nav": nav_for(request.user),
         "scope": scope,
         "kinds": QRKind.choices,
         "types": metrics.PUBLIC_TYPES,
-        "townships": Division.objects.filter(level="township")
-        .order_by("code")
-        .values_list("code", "name"),
+        "townships": _townships(),
         "charts": _charts_available(),
         "sections": [s for s in SECTIONS.values() if _may_open(request.user, s.url_name)],
     }
@@ -161,10 +167,12 @@ def _common(request, scope: Scope) -> dict:
 @staff_view(*COUNTY_WIDE)
 def overview(request):
     scope = Scope(request)
+    common = _common(request, scope)
     figures = scope.figures()
     values = figures.headline()
     granularity = request.GET.get("by") if request.GET.get("by") in metrics.TRUNC else "month"
-    towns = metrics.rank_places(figures.breakdown("township"))
+    # The filter's list of townships names them too: no second query.
+    towns = metrics.rank_places(figures.breakdown("township"), names=dict(common["townships"]))
     for t in towns:
         t["link"] = (
             reverse("stats_overview") + "?" + urlencode({**scope.params, "township": t["key"]})
@@ -193,7 +201,7 @@ def overview(request):
 
     report_month = last_complete_month()
     show_accusations = request.user.has_role(Role.COUNTY_LEADER, Role.SUPERVISOR, Role.ADMIN)
-    context = _common(request, scope) | {
+    context = common | {
         "catalog": catalog_figures(),
         "figures": _figures(scope, values),
         "values": values,

@@ -1,3 +1,5 @@
+import uuid
+
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -41,6 +43,6 @@ class Command(BaseCommand):
         for days in progress(months, desc="重建日汇总", unit="月", stream=self.stderr):
             written += rebuild(days)
         FactsState.objects.update_or_create(
-            pk=1, defaults={"built_at": started, "built_until": today}
+            pk=1, defaults={"built_at": started, "built_until": today, "version": uuid.uuid4()}
         )
         self.stdout.write(f"日汇总已重建：{len(months)} 个月，{written} 行。")

@@ -242,7 +242,9 @@ def refresh(now=None) -> int:
         since = state.built_until or today
         changed |= {since + timedelta(days=i) for i in range((today - since).days)}
         written = rebuild(changed)
-    FactsState.objects.filter(pk=1).update(built_at=now, built_until=today, version=uuid.uuid4())
+    # rebuild() gave a new version if it wrote a past day; a pass that found nothing keeps the
+    # cached past (the worker refreshes every 30 s; a new day changes the cache key's split).
+    FactsState.objects.filter(pk=1).update(built_at=now, built_until=today)
     return written
 
 

@@ -47,12 +47,17 @@ def test_todays_part_stays_live_beside_the_cached_past(world, file):  # noqa: F8
     assert facts.Figures(**until_now).headline()["received"] == before + 1
 
 
-def test_every_write_to_the_rollups_makes_a_new_version(world):  # noqa: F811
+def test_every_write_to_the_rollups_makes_a_new_version(world, people):  # noqa: F811
     move_to_past(world)
     facts.refresh()
     seen = {FactsState.objects.get().version}
+    facts.refresh()  # nothing changed since: the cached past stays good
+    assert {FactsState.objects.get().version} == seen
     for write in (
-        facts.refresh,
+        lambda: (
+            actions.reply_appeal(world["e"], "已处理完毕。", acting_user=people.handler_a),
+            facts.refresh(),
+        ),
         facts.rebuild,
         lambda: facts.rebuild({facts._today() - facts.timedelta(days=3)}),
         lambda: call_command("rollups", stdout=io.StringIO(), stderr=io.StringIO()),

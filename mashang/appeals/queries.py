@@ -2,6 +2,8 @@
 
 from django.http import Http404
 
+from mashang.directory.choices import UnitKind
+
 from .models import Appeal, AppealEvent
 
 SESSION_TRACKED = "tracked_appeals"
@@ -78,14 +80,16 @@ def appeals_for(user):
     return qs.none()
 
 
-def get_appeal_for_user(user, pk, *, request=None, for_update=False) -> Appeal:
-    """The appeal or 404; every look at an accusation is written to the audit log."""
+def get_appeal_for_user(user, pk, *, request=None, for_update=False, related=()) -> Appeal:
+    """The appeal or 404; every look at an accusation is written to the audit log.
+
+    `related`: more relations to bring in the same query (the appeal page's place names)."""
     from django.http import Http404
 
     from mashang.core.audit import audit
 
     qs = appeals_for(user).select_related(
-        "division", "lead_unit", "placement", "addressee_unit", "merged_into"
+        "division", "lead_unit", "placement", "addressee_unit", "merged_into", *related
     )
     if for_update:
         qs = qs.select_for_update(of=("self",))
@@ -130,9 +134,33 @@ def township_names(appeals) -> dict[str, str]:
     return {pk: names.get(code, "") for pk, code in codes.items()}
 
 
-def suggest_units(appeal):
+DISPATCH_KINDS = [
+    UnitKind.DEPARTMENT,
+    UnitKind.TOWNSHIP,
+    UnitKind.SERVICE_CENTRE,
+    UnitKind.LEADER_OFFICE,
+]
+
+
+def dispatch_units() -> list[tuple[int, str, str, str]]:
+    """The units the desk may dispatch to, as the form lists them: (pk, name, kind, division
+    code), active ones in their sort order."""
+    from mashang.directory.models import Unit
+
+    return list(
+        Unit.objects.filter(kind__in=DISPATCH_KINDS, is_active=True)
+        .order_by("sort_order", "id")
+        .values_list("pk", "name", "kind", "division__code")
+    )
+
+
+def suggest_units(appeal, units=None):
     """The desk's first guess: the code's addressee (a bureau, a township), else the township
-    government of the place the appeal comes from."""
+    government of the place the appeal comes from (the first active one in sort order).
+
+    `units`: the rows of `dispatch_units()` when the page has them already (no query)."""
+    from types import SimpleNamespace
+
     from mashang.directory.choices import UnitKind
     from mashang.directory.models import Unit
     from mashang.qrcodes.choices import QRKind
@@ -143,9 +171,19 @@ def suggest_units(appeal):
         suggestions.append((appeal.addressee_unit, reason))
     parts = [p for p in appeal.division.path.split("/") if p]
     if len(parts) > 3:
-        gov = Unit.objects.filter(
-            kind=UnitKind.TOWNSHIP, division__code=parts[3], is_active=True
-        ).first()
+        if units is None:
+            gov = Unit.objects.filter(
+                kind=UnitKind.TOWNSHIP, division__code=parts[3], is_active=True
+            ).first()
+        else:
+            gov = next(
+                (
+                    SimpleNamespace(pk=pk, name=name)
+                    for pk, name, kind, code in units
+                    if kind == UnitKind.TOWNSHIP and code == parts[3]
+                ),
+                None,
+            )
         if gov and all(gov.pk != u.pk for u, _ in suggestions):
             suggestions.append((gov, "诉求所在乡镇"))
     return suggestions

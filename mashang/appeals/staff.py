@@ -18,7 +18,7 @@ from mashang.core.nav import nav_for
 from mashang.core.ratelimit import RateLimited
 from mashang.deadlines.actions import answer_order, issue_order
 from mashang.deadlines.templatetags.deadlines import due_badge
-from mashang.directory.choices import Role, UnitKind
+from mashang.directory.choices import Role
 from mashang.directory.models import Division, Unit
 from mashang.qrcodes.choices import QRKind
 
@@ -30,6 +30,7 @@ from .photos import PhotoError, accept_images
 from .queries import (
     accusation_count,
     appeals_for,
+    dispatch_units,
     duplicate_candidates,
     get_appeal_for_user,
     suggest_units,
@@ -38,12 +39,8 @@ from .queries import (
 from .workflow import TRANSITIONS, TransitionError, allowed_actions
 
 PAGE_SIZE = 50
-DISPATCH_KINDS = [
-    UnitKind.DEPARTMENT,
-    UnitKind.TOWNSHIP,
-    UnitKind.SERVICE_CENTRE,
-    UnitKind.LEADER_OFFICE,
-]
+# The appeal page's place names (Appeal.place_text): a hamlet's village, township and county.
+PLACE_PARENTS = "division__parent__parent__parent"
 
 
 def _filter_choices(user) -> tuple[list, list]:
@@ -276,7 +273,11 @@ def leader_view(request):
 @staff_view()
 def appeal_detail(request, pk: int):
     user = request.user
-    appeal = get_appeal_for_user(user, pk, request=request)
+    appeal = get_appeal_for_user(user, pk, request=request, related=[PLACE_PARENTS])
+    placement = appeal.placement
+    if placement and placement.addressee_unit_id == appeal.addressee_unit_id:
+        # The code's addressee is the appeal's (copied at intake): its label needs no query.
+        placement.addressee_unit = appeal.addressee_unit
     can = set(allowed_actions(appeal, user))
     extensions = list(appeal.extensions.select_related("requested_by").order_by("id"))
     waiting = {e.status for e in extensions}
@@ -309,7 +310,10 @@ def appeal_detail(request, pk: int):
         "can": can,
         "events": events,
         "photos": list(appeal.photos.all()),
-        "assignments": list(appeal.assignments.filter(active=True).select_related("unit")),
+        # Shown beside the lead unit: none to show (and to read) before a dispatch.
+        "assignments": list(appeal.assignments.filter(active=True).select_related("unit"))
+        if appeal.lead_unit_id
+        else [],
         "extensions": extensions,
         "orders": orders,
         "ratings": Rating.choices,
@@ -323,32 +327,28 @@ def appeal_detail(request, pk: int):
         ),
     }
     if "dispatch" in can:
-        context["suggestions"] = suggest_units(appeal)
-        context.update(_unit_pickers(context["suggestions"]))
+        units = dispatch_units()
+        context["suggestions"] = suggest_units(appeal, units)
+        context.update(_unit_pickers(units, context["suggestions"]))
     if "merge" in can or "dispatch" in can:
         context["duplicates"] = duplicate_candidates(appeal)
     return render(request, "appeals/staff_detail.html", context)
 
 
-def _unit_pickers(suggestions) -> dict:
+def _unit_pickers(units, suggestions) -> dict:
     """The dispatch form's lead-unit options and co-unit checkboxes, built here: two template
     loops over every unit of the county were a third of the appeal page's template time."""
-    units = list(
-        Unit.objects.filter(kind__in=DISPATCH_KINDS, is_active=True)
-        .order_by("sort_order", "id")
-        .values_list("pk", "name")
-    )
     first = suggestions[0][0].pk if suggestions else None
     return {
         "unit_options": format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
-            ((pk, " selected" if pk == first else "", name) for pk, name in units),
+            ((pk, " selected" if pk == first else "", name) for pk, name, _k, _d in units),
         ),
         "unit_checkboxes": format_html_join(
             "",
             '<label><input type="checkbox" name="co_units" value="{}"> {}</label>',
-            units,
+            ((pk, name) for pk, name, _k, _d in units),
         ),
     }
 

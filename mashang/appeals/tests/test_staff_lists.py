@@ -170,7 +170,7 @@ def test_repeats_by_text_are_those_whose_full_ratio_reaches_one_half(file, codes
 def test_the_dispatch_form_offers_every_active_unit_with_the_suggestion_chosen(
     client, people, county, codes, file
 ):
-    from mashang.appeals.staff import DISPATCH_KINDS
+    from mashang.appeals.queries import DISPATCH_KINDS
     from mashang.directory.models import Unit
 
     county.units.town_b.is_active = False

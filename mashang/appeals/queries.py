@@ -88,12 +88,15 @@ def get_appeal_for_user(user, pk, *, request=None, for_update=False, related=())
 
     from mashang.core.audit import audit
 
+    # Not the merged-into appeal, a whole second row for the few merged ones (read if shown).
     qs = appeals_for(user).select_related(
-        "division", "lead_unit", "placement", "addressee_unit", "merged_into", *related
+        "division", "lead_unit", "placement", "addressee_unit", *related
     )
     if for_update:
         qs = qs.select_for_update(of=("self",))
-    appeal = qs.filter(pk=pk).first()
+    # No ORDER BY for one primary key: first() would order by the model's ordering, and
+    # compiling that over the joins was a third of this query's time (bench/load_profile.py).
+    appeal = next(iter(qs.filter(pk=pk).order_by()[:1]), None)
     if appeal is None:
         raise Http404("没有找到这条诉求，或您无权查看")
     # Reporters' data is personal: every look at an appeal is audited, accusations apart.
@@ -191,26 +194,25 @@ def suggest_units(appeal, units=None):
 
 def duplicate_candidates(appeal, *, days: int = 30, limit: int = 5):
     """Possible repeats: the same phone (blind index), or similar text in the same township,
-    within `days`. Similarity is difflib's ratio over at most 200 recent appeals."""
+    within `days`. Similarity is difflib's ratio over at most 200 recent appeals.
+
+    The repeats come with what the appeal page lists (number, status), other fields on
+    access: whole rows, three encrypted fields each, were a third of this function's time."""
     from datetime import timedelta
     from difflib import SequenceMatcher
 
     since = appeal.received_at - timedelta(days=days)
-    base = (
-        Appeal.objects.not_accusations()
-        .exclude(pk=appeal.pk)
-        .filter(received_at__gte=since)
-        .select_related("division")
-    )
+    base = Appeal.objects.not_accusations().exclude(pk=appeal.pk).filter(received_at__gte=since)
+    shown = ("number", "status")
     found: dict[int, tuple[Appeal, str]] = {}
     if appeal.phone_index:
-        for other in base.filter(phone_index=appeal.phone_index)[:limit]:
+        for other in base.filter(phone_index=appeal.phone_index).only(*shown)[:limit]:
             found[other.pk] = (other, "同一手机号")
     parts = [p for p in appeal.division.path.split("/") if p]
     if len(parts) > 3 and len(found) < limit:
         prefix = "/" + "/".join(parts[:4]) + "/"
-        # Only the text is compared: whole rows (three encrypted fields to decrypt each) are
-        # read for the few that match (bench/load.py: the appeal page spent half its time here).
+        # Only the text is compared (bench/load.py: the appeal page spent half its time here
+        # decrypting 200 whole rows).
         texts = (
             base.filter(division__path__startswith=prefix)
             .order_by("-received_at")
@@ -231,7 +233,7 @@ def duplicate_candidates(appeal, *, days: int = 30, limit: int = 5):
                 similar[pk] = ratio
                 if len(found) + len(similar) >= limit:
                     break
-        rows = base.in_bulk(list(similar))
+        rows = base.only(*shown).in_bulk(list(similar))
         for pk, ratio in similar.items():
             found[pk] = (rows[pk], f"同乡镇内容相似 {ratio:.0%}")
     return list(found.values())[:limit]

@@ -121,19 +121,15 @@ def accusation_count(*, township: str = "", kind: str = "") -> int:
 
 
 def township_names(appeals) -> dict[str, str]:
-    """Township name per appeal id, from the division paths: one query for a whole page."""
-    from mashang.directory.models import Division
+    """Township name per appeal id, from the division paths and the cached townships."""
+    from mashang.directory.queries import townships
 
     def township_code(path: str) -> str | None:
         parts = [p for p in path.split("/") if p]
         return parts[3] if len(parts) > 3 else None  # province/city/county/township
 
     codes = {a.pk: township_code(a.division.path) for a in appeals}
-    names = dict(
-        Division.objects.filter(code__in={c for c in codes.values() if c}).values_list(
-            "code", "name"
-        )
-    )
+    names = {code: name for code, name, _level in townships()}
     return {pk: names.get(code, "") for pk, code in codes.items()}
 
 

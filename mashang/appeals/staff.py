@@ -18,8 +18,9 @@ from mashang.core.nav import nav_for
 from mashang.core.ratelimit import RateLimited
 from mashang.deadlines.actions import answer_order, issue_order
 from mashang.deadlines.templatetags.deadlines import due_badge
-from mashang.directory.choices import Role
-from mashang.directory.models import Division, Unit
+from mashang.directory.choices import DivisionLevel, Role
+from mashang.directory.models import Unit
+from mashang.directory.queries import townships
 from mashang.qrcodes.choices import QRKind
 
 from . import actions
@@ -137,6 +138,18 @@ def list_rows(appeals, now) -> list[str]:
     return rows
 
 
+WAITING = [("1", "1小时"), ("24", "1天"), ("72", "3天")]
+
+
+def _options(choices, current) -> str:
+    """`<option>`s of a filter, the one asked for selected."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((v, " selected" if v == current else "", label) for v, label in choices),
+    )
+
+
 def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at"):
     qs = _filter(request, qs).select_related("division", "lead_unit").order_by(order, "id")
     page = Paginator(qs.only(*LIST_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -144,6 +157,7 @@ def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at
     query = request.GET.copy()
     query.pop("page", None)
     statuses, types = _filter_choices(request.user)
+    towns = [(code, name) for code, name, level in townships() if level == DivisionLevel.TOWNSHIP]
     context = {
         "nav": nav_for(request.user),
         "title": title,
@@ -151,14 +165,13 @@ def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at
         "rows": list_rows(page.object_list, now),
         "tabs": tabs,
         "tab": tab,
-        "params": request.GET,
         "query": query.urlencode(),
-        "statuses": statuses,
-        "kinds": QRKind.choices,
-        "types": types,
-        "townships": Division.objects.filter(level="township")
-        .order_by("code")
-        .values_list("code", "name"),
+        # The filter form's options, each list rendered here rather than in template loops.
+        "status_options": _options(statuses, request.GET.get("status")),
+        "kind_options": _options(QRKind.choices, request.GET.get("kind")),
+        "type_options": _options(types, request.GET.get("type")) if len(types) > 1 else "",
+        "township_options": _options(towns, request.GET.get("township")),
+        "waiting_options": _options(WAITING, request.GET.get("waiting")),
         # Outside the commission, only the desk and supervision know how many there are.
         "accusations": accusation_count(
             township=request.GET.get("township", ""),

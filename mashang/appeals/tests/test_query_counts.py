@@ -131,3 +131,56 @@ def test_the_suggested_township_government_is_the_same_from_the_unit_list(codes,
     from_list = [(u.pk, u.name, why) for u, why in suggest_units(appeal, dispatch_units())]
     assert from_list == from_db
     assert from_db[1] == (county.units.town_a.pk, "茶市镇人民政府", "诉求所在乡镇")
+
+
+def test_the_township_filter_is_read_once_and_again_when_a_division_changes(
+    client, people, county
+):
+    """The lists' township dropdown and township column come from the cache: no division is
+    read for a list page until a division is added, renamed or removed."""
+    from mashang.directory.models import Division
+
+    client.force_login(people.dispatcher)
+
+    def desk():
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(reverse("desk")).content.decode()
+        return page, [q["sql"] for q in ctx.captured_queries if "directory_division" in q["sql"]]
+
+    desk()
+    page, reads = desk()
+    assert reads == []
+    assert '<option value="430422101">茶市镇</option>' in page
+    town = Division.objects.create(
+        code="430422103", name="花桥镇", level="township", parent=county.county
+    )
+    page, reads = desk()
+    assert '<option value="430422103">花桥镇</option>' in page and len(reads) == 1
+    town.name = "花桥新镇"
+    town.save()
+    assert '<option value="430422103">花桥新镇</option>' in desk()[0]
+    town.delete()
+    assert "430422103" not in desk()[0]
+
+
+def test_the_desk_shows_a_new_accusation_at_once(client, people, codes, file):
+    client.force_login(people.dispatcher)
+    assert "检举控告 0 件" in client.get(reverse("desk")).content.decode()
+    file(codes.discipline, type="accusation", phone="13800000011")
+    assert "检举控告 1 件" in client.get(reverse("desk")).content.decode()
+
+
+def test_the_filter_form_marks_the_chosen_options(client, people, county):
+    client.force_login(people.dispatcher)
+    page = client.get(
+        reverse("desk"),
+        {"status": "dispatched", "kind": "bureau", "township": "430422102", "waiting": "24"},
+    ).content.decode()
+    for option in [
+        '<option value="dispatched" selected>',
+        '<option value="bureau" selected>',
+        '<option value="430422102" selected>冠市镇</option>',
+        '<option value="24" selected>1天</option>',
+    ]:
+        assert option in page
+    assert page.count(" selected>") == 4

@@ -120,8 +120,9 @@ def accusation_count(*, township: str = "", kind: str = "") -> int:
     return qs.count()
 
 
-def township_names(appeals) -> dict[str, str]:
-    """Township name per appeal id, from the division paths and the cached townships."""
+def township_names(appeals, towns=None) -> dict[str, str]:
+    """Township name per appeal id, from the division paths and the cached townships
+    (`towns`: the rows of `directory.queries.townships()` when the page has them)."""
     from mashang.directory.queries import townships
 
     def township_code(path: str) -> str | None:
@@ -129,7 +130,7 @@ def township_names(appeals) -> dict[str, str]:
         return parts[3] if len(parts) > 3 else None  # province/city/county/township
 
     codes = {a.pk: township_code(a.division.path) for a in appeals}
-    names = {code: name for code, name, _level in townships()}
+    names = {code: name for code, name, _level in towns or townships()}
     return {pk: names.get(code, "") for pk, code in codes.items()}
 
 

@@ -107,11 +107,11 @@ KIND_LABELS = dict(QRKind.choices)
 STATUS_LABELS = dict(AppealStatus.choices)
 
 
-def list_rows(appeals, now) -> list[str]:
+def list_rows(appeals, now, towns=None) -> list[str]:
     """A list page's table rows, each rendered once here: fifty rows of template variables,
     filters and tags were most of a list page's time (bench/load_profile.py desk)."""
     appeals = list(appeals)
-    towns = township_names(appeals)
+    towns = township_names(appeals, towns)
     detail = reverse("appeal_detail", args=[987654321]).replace("987654321", "{}")
     rows = []
     for a in appeals:
@@ -157,12 +157,13 @@ def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at
     query = request.GET.copy()
     query.pop("page", None)
     statuses, types = _filter_choices(request.user)
-    towns = [(code, name) for code, name, level in townships() if level == DivisionLevel.TOWNSHIP]
+    divisions = townships()
+    towns = [(code, name) for code, name, level in divisions if level == DivisionLevel.TOWNSHIP]
     context = {
         "nav": nav_for(request.user),
         "title": title,
         "page": page,
-        "rows": list_rows(page.object_list, now),
+        "rows": list_rows(page.object_list, now, divisions),
         "tabs": tabs,
         "tab": tab,
         "query": query.urlencode(),

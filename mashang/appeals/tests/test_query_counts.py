@@ -133,9 +133,7 @@ def test_the_suggested_township_government_is_the_same_from_the_unit_list(codes,
     assert from_db[1] == (county.units.town_a.pk, "茶市镇人民政府", "诉求所在乡镇")
 
 
-def test_the_township_filter_is_read_once_and_again_when_a_division_changes(
-    client, people, county
-):
+def test_the_township_filter_is_read_once_and_again_when_a_division_changes(client, people, county):
     """The lists' township dropdown and township column come from the cache: no division is
     read for a list page until a division is added, renamed or removed."""
     from mashang.directory.models import Division

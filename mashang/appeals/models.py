@@ -196,8 +196,7 @@ class Appeal(models.Model):
     @property
     def place_text(self) -> str:
         """The division and the filer's detail, the same place never said twice."""
-        names = [d.name for d in self.division.ancestors() if d.depth >= 2]
-        return joined_place(names, self.place_description)
+        return joined_place(self.division.names_from(2), self.place_description)
 
     @property
     def is_accusation(self) -> bool:

@@ -2,6 +2,8 @@
 
 from django.http import Http404
 
+from mashang.directory.choices import UnitKind
+
 from .models import Appeal, AppealEvent
 
 SESSION_TRACKED = "tracked_appeals"
@@ -78,18 +80,23 @@ def appeals_for(user):
     return qs.none()
 
 
-def get_appeal_for_user(user, pk, *, request=None, for_update=False) -> Appeal:
-    """The appeal or 404; every look at an accusation is written to the audit log."""
+def get_appeal_for_user(user, pk, *, request=None, for_update=False, related=()) -> Appeal:
+    """The appeal or 404; every look at an accusation is written to the audit log.
+
+    `related`: more relations to bring in the same query (the appeal page's place names)."""
     from django.http import Http404
 
     from mashang.core.audit import audit
 
+    # Not the merged-into appeal, a whole second row for the few merged ones (read if shown).
     qs = appeals_for(user).select_related(
-        "division", "lead_unit", "placement", "addressee_unit", "merged_into"
+        "division", "lead_unit", "placement", "addressee_unit", *related
     )
     if for_update:
         qs = qs.select_for_update(of=("self",))
-    appeal = qs.filter(pk=pk).first()
+    # No ORDER BY for one primary key: first() would order by the model's ordering, and
+    # compiling that over the joins was a third of this query's time (bench/load_profile.py).
+    appeal = next(iter(qs.filter(pk=pk).order_by()[:1]), None)
     if appeal is None:
         raise Http404("没有找到这条诉求，或您无权查看")
     # Reporters' data is personal: every look at an appeal is audited, accusations apart.
@@ -113,26 +120,47 @@ def accusation_count(*, township: str = "", kind: str = "") -> int:
     return qs.count()
 
 
-def township_names(appeals) -> dict[str, str]:
-    """Township name per appeal id, from the division paths: one query for a whole page."""
-    from mashang.directory.models import Division
+def township_names(appeals, towns=None) -> dict[str, str]:
+    """Township name per appeal id, from the division paths and the cached townships
+    (`towns`: the rows of `directory.queries.townships()` when the page has them)."""
+    from mashang.directory.queries import townships
 
     def township_code(path: str) -> str | None:
         parts = [p for p in path.split("/") if p]
         return parts[3] if len(parts) > 3 else None  # province/city/county/township
 
     codes = {a.pk: township_code(a.division.path) for a in appeals}
-    names = dict(
-        Division.objects.filter(code__in={c for c in codes.values() if c}).values_list(
-            "code", "name"
-        )
-    )
+    names = {code: name for code, name, _level in towns or townships()}
     return {pk: names.get(code, "") for pk, code in codes.items()}
 
 
-def suggest_units(appeal):
+DISPATCH_KINDS = [
+    UnitKind.DEPARTMENT,
+    UnitKind.TOWNSHIP,
+    UnitKind.SERVICE_CENTRE,
+    UnitKind.LEADER_OFFICE,
+]
+
+
+def dispatch_units() -> list[tuple[int, str, str, str]]:
+    """The units the desk may dispatch to, as the form lists them: (pk, name, kind, division
+    code), active ones in their sort order."""
+    from mashang.directory.models import Unit
+
+    return list(
+        Unit.objects.filter(kind__in=DISPATCH_KINDS, is_active=True)
+        .order_by("sort_order", "id")
+        .values_list("pk", "name", "kind", "division__code")
+    )
+
+
+def suggest_units(appeal, units=None):
     """The desk's first guess: the code's addressee (a bureau, a township), else the township
-    government of the place the appeal comes from."""
+    government of the place the appeal comes from (the first active one in sort order).
+
+    `units`: the rows of `dispatch_units()` when the page has them already (no query)."""
+    from types import SimpleNamespace
+
     from mashang.directory.choices import UnitKind
     from mashang.directory.models import Unit
     from mashang.qrcodes.choices import QRKind
@@ -143,9 +171,19 @@ def suggest_units(appeal):
         suggestions.append((appeal.addressee_unit, reason))
     parts = [p for p in appeal.division.path.split("/") if p]
     if len(parts) > 3:
-        gov = Unit.objects.filter(
-            kind=UnitKind.TOWNSHIP, division__code=parts[3], is_active=True
-        ).first()
+        if units is None:
+            gov = Unit.objects.filter(
+                kind=UnitKind.TOWNSHIP, division__code=parts[3], is_active=True
+            ).first()
+        else:
+            gov = next(
+                (
+                    SimpleNamespace(pk=pk, name=name)
+                    for pk, name, kind, code in units
+                    if kind == UnitKind.TOWNSHIP and code == parts[3]
+                ),
+                None,
+            )
         if gov and all(gov.pk != u.pk for u, _ in suggestions):
             suggestions.append((gov, "诉求所在乡镇"))
     return suggestions
@@ -153,26 +191,25 @@ def suggest_units(appeal):
 
 def duplicate_candidates(appeal, *, days: int = 30, limit: int = 5):
     """Possible repeats: the same phone (blind index), or similar text in the same township,
-    within `days`. Similarity is difflib's ratio over at most 200 recent appeals."""
+    within `days`. Similarity is difflib's ratio over at most 200 recent appeals.
+
+    The repeats come with what the appeal page lists (number, status), other fields on
+    access: whole rows, three encrypted fields each, were a third of this function's time."""
     from datetime import timedelta
     from difflib import SequenceMatcher
 
     since = appeal.received_at - timedelta(days=days)
-    base = (
-        Appeal.objects.not_accusations()
-        .exclude(pk=appeal.pk)
-        .filter(received_at__gte=since)
-        .select_related("division")
-    )
+    base = Appeal.objects.not_accusations().exclude(pk=appeal.pk).filter(received_at__gte=since)
+    shown = ("number", "status")
     found: dict[int, tuple[Appeal, str]] = {}
     if appeal.phone_index:
-        for other in base.filter(phone_index=appeal.phone_index)[:limit]:
+        for other in base.filter(phone_index=appeal.phone_index).only(*shown)[:limit]:
             found[other.pk] = (other, "同一手机号")
     parts = [p for p in appeal.division.path.split("/") if p]
     if len(parts) > 3 and len(found) < limit:
         prefix = "/" + "/".join(parts[:4]) + "/"
-        # Only the text is compared: whole rows (three encrypted fields to decrypt each) are
-        # read for the few that match (bench/load.py: the appeal page spent half its time here).
+        # Only the text is compared (bench/load.py: the appeal page spent half its time here
+        # decrypting 200 whole rows).
         texts = (
             base.filter(division__path__startswith=prefix)
             .order_by("-received_at")
@@ -193,7 +230,7 @@ def duplicate_candidates(appeal, *, days: int = 30, limit: int = 5):
                 similar[pk] = ratio
                 if len(found) + len(similar) >= limit:
                     break
-        rows = base.in_bulk(list(similar))
+        rows = base.only(*shown).in_bulk(list(similar))
         for pk, ratio in similar.items():
             found[pk] = (rows[pk], f"同乡镇内容相似 {ratio:.0%}")
     return list(found.values())[:limit]

@@ -18,8 +18,9 @@ from mashang.core.nav import nav_for
 from mashang.core.ratelimit import RateLimited
 from mashang.deadlines.actions import answer_order, issue_order
 from mashang.deadlines.templatetags.deadlines import due_badge
-from mashang.directory.choices import Role, UnitKind
-from mashang.directory.models import Division, Unit
+from mashang.directory.choices import DivisionLevel, Role
+from mashang.directory.models import Unit
+from mashang.directory.queries import townships
 from mashang.qrcodes.choices import QRKind
 
 from . import actions
@@ -30,6 +31,7 @@ from .photos import PhotoError, accept_images
 from .queries import (
     accusation_count,
     appeals_for,
+    dispatch_units,
     duplicate_candidates,
     get_appeal_for_user,
     suggest_units,
@@ -38,12 +40,8 @@ from .queries import (
 from .workflow import TRANSITIONS, TransitionError, allowed_actions
 
 PAGE_SIZE = 50
-DISPATCH_KINDS = [
-    UnitKind.DEPARTMENT,
-    UnitKind.TOWNSHIP,
-    UnitKind.SERVICE_CENTRE,
-    UnitKind.LEADER_OFFICE,
-]
+# The appeal page's place names (Appeal.place_text): a hamlet's village, township and county.
+PLACE_PARENTS = "division__parent__parent__parent"
 
 
 def _filter_choices(user) -> tuple[list, list]:
@@ -109,11 +107,11 @@ KIND_LABELS = dict(QRKind.choices)
 STATUS_LABELS = dict(AppealStatus.choices)
 
 
-def list_rows(appeals, now) -> list[str]:
+def list_rows(appeals, now, towns=None) -> list[str]:
     """A list page's table rows, each rendered once here: fifty rows of template variables,
     filters and tags were most of a list page's time (bench/load_profile.py desk)."""
     appeals = list(appeals)
-    towns = township_names(appeals)
+    towns = township_names(appeals, towns)
     detail = reverse("appeal_detail", args=[987654321]).replace("987654321", "{}")
     rows = []
     for a in appeals:
@@ -140,6 +138,18 @@ def list_rows(appeals, now) -> list[str]:
     return rows
 
 
+WAITING = [("1", "1小时"), ("24", "1天"), ("72", "3天")]
+
+
+def _options(choices, current) -> str:
+    """`<option>`s of a filter, the one asked for selected."""
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        ((v, " selected" if v == current else "", label) for v, label in choices),
+    )
+
+
 def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at"):
     qs = _filter(request, qs).select_related("division", "lead_unit").order_by(order, "id")
     page = Paginator(qs.only(*LIST_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -147,21 +157,22 @@ def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at
     query = request.GET.copy()
     query.pop("page", None)
     statuses, types = _filter_choices(request.user)
+    divisions = townships()
+    towns = [(code, name) for code, name, level in divisions if level == DivisionLevel.TOWNSHIP]
     context = {
         "nav": nav_for(request.user),
         "title": title,
         "page": page,
-        "rows": list_rows(page.object_list, now),
+        "rows": list_rows(page.object_list, now, divisions),
         "tabs": tabs,
         "tab": tab,
-        "params": request.GET,
         "query": query.urlencode(),
-        "statuses": statuses,
-        "kinds": QRKind.choices,
-        "types": types,
-        "townships": Division.objects.filter(level="township")
-        .order_by("code")
-        .values_list("code", "name"),
+        # The filter form's options, each list rendered here rather than in template loops.
+        "status_options": _options(statuses, request.GET.get("status")),
+        "kind_options": _options(QRKind.choices, request.GET.get("kind")),
+        "type_options": _options(types, request.GET.get("type")) if len(types) > 1 else "",
+        "township_options": _options(towns, request.GET.get("township")),
+        "waiting_options": _options(WAITING, request.GET.get("waiting")),
         # Outside the commission, only the desk and supervision know how many there are.
         "accusations": accusation_count(
             township=request.GET.get("township", ""),
@@ -276,7 +287,11 @@ def leader_view(request):
 @staff_view()
 def appeal_detail(request, pk: int):
     user = request.user
-    appeal = get_appeal_for_user(user, pk, request=request)
+    appeal = get_appeal_for_user(user, pk, request=request, related=[PLACE_PARENTS])
+    placement = appeal.placement
+    if placement and placement.addressee_unit_id == appeal.addressee_unit_id:
+        # The code's addressee is the appeal's (copied at intake): its label needs no query.
+        placement.addressee_unit = appeal.addressee_unit
     can = set(allowed_actions(appeal, user))
     extensions = list(appeal.extensions.select_related("requested_by").order_by("id"))
     waiting = {e.status for e in extensions}
@@ -309,7 +324,10 @@ def appeal_detail(request, pk: int):
         "can": can,
         "events": events,
         "photos": list(appeal.photos.all()),
-        "assignments": list(appeal.assignments.filter(active=True).select_related("unit")),
+        # Shown beside the lead unit: none to show (and to read) before a dispatch.
+        "assignments": list(appeal.assignments.filter(active=True).select_related("unit"))
+        if appeal.lead_unit_id
+        else [],
         "extensions": extensions,
         "orders": orders,
         "ratings": Rating.choices,
@@ -323,32 +341,28 @@ def appeal_detail(request, pk: int):
         ),
     }
     if "dispatch" in can:
-        context["suggestions"] = suggest_units(appeal)
-        context.update(_unit_pickers(context["suggestions"]))
+        units = dispatch_units()
+        context["suggestions"] = suggest_units(appeal, units)
+        context.update(_unit_pickers(units, context["suggestions"]))
     if "merge" in can or "dispatch" in can:
         context["duplicates"] = duplicate_candidates(appeal)
     return render(request, "appeals/staff_detail.html", context)
 
 
-def _unit_pickers(suggestions) -> dict:
+def _unit_pickers(units, suggestions) -> dict:
     """The dispatch form's lead-unit options and co-unit checkboxes, built here: two template
     loops over every unit of the county were a third of the appeal page's template time."""
-    units = list(
-        Unit.objects.filter(kind__in=DISPATCH_KINDS, is_active=True)
-        .order_by("sort_order", "id")
-        .values_list("pk", "name")
-    )
     first = suggestions[0][0].pk if suggestions else None
     return {
         "unit_options": format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
-            ((pk, " selected" if pk == first else "", name) for pk, name in units),
+            ((pk, " selected" if pk == first else "", name) for pk, name, _k, _d in units),
         ),
         "unit_checkboxes": format_html_join(
             "",
             '<label><input type="checkbox" name="co_units" value="{}"> {}</label>',
-            units,
+            ((pk, name) for pk, name, _k, _d in units),
         ),
     }
 

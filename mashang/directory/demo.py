@@ -14,6 +14,7 @@ from django.db import transaction
 
 from .choices import DivisionLevel, PositionTitle, Role, UnitKind
 from .models import Division, Position, Staff, Unit
+from .queries import forget_townships
 
 
 def _placement_model():
@@ -185,6 +186,7 @@ def load_demo_county() -> LoadResult:
             code, town_no = f"{COUNTY_CODE}{town_no:03d}", town_no + 1
         townships.append(_division(code, name, DivisionLevel.TOWNSHIP, county))
     townships = Division.objects.bulk_create(townships)
+    forget_townships()  # bulk_create sends no post_save
 
     villages = []
     for township, n in zip(townships, _split(VILLAGE_COUNT, len(townships)), strict=True):

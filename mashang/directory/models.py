@@ -63,6 +63,18 @@ class Division(models.Model):
         codes = [c for c in self.path.split("/") if c]
         return Division.objects.filter(code__in=codes).order_by("depth")
 
+    def names_from(self, depth: int) -> list[str]:
+        """Names from the ancestor at `depth` down to this division (county = 2): from the
+        parents a `select_related("…__parent__parent")` brought along, else in one query."""
+        chain, node = [self], self
+        parent = Division._meta.get_field("parent")
+        while node.depth > depth and node.parent_id and parent.is_cached(node):
+            node = node.parent
+            chain.append(node)
+        if node.depth > depth and node.parent_id:  # a parent not loaded: ask the database
+            return [d.name for d in self.ancestors() if d.depth >= depth]
+        return [d.name for d in reversed(chain) if d.depth >= depth]
+
     def ancestor_at(self, level: str) -> "Division | None":
         return self.ancestors().filter(level=level).first()
 

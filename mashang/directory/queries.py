@@ -1,7 +1,34 @@
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Q
 
 from .choices import DivisionLevel
 from .models import Division, Unit
+
+TOWNSHIPS_KEY = "directory:townships:1"
+# Deleted whenever a division changes (signals.py); the timeout only bounds what a change made
+# while Redis was unreachable (a dropped delete) could leave behind.
+TOWNSHIPS_TIMEOUT = 600
+
+
+def townships() -> list[tuple[str, str, str]]:
+    """The divisions at township depth as (code, name, level), by code: the lists' township
+    filter and their rows' township column, from the cache until a division changes."""
+    rows = cache.get(TOWNSHIPS_KEY)
+    if rows is None:
+        rows = list(
+            Division.objects.filter(Q(level=DivisionLevel.TOWNSHIP) | Q(depth=3))
+            .order_by("code")
+            .values_list("code", "name", "level")
+        )
+        cache.set(TOWNSHIPS_KEY, rows, TOWNSHIPS_TIMEOUT)
+    return rows
+
+
+def forget_townships() -> None:
+    """Now, and again at commit: a list read by another process in between is not kept."""
+    cache.delete(TOWNSHIPS_KEY)
+    transaction.on_commit(lambda: cache.delete(TOWNSHIPS_KEY))
 
 
 def county_root() -> Division | None:

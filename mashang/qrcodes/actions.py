@@ -1,7 +1,6 @@
 """Writes on placements: scans, retirement and reissue (the old code keeps its history)."""
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from mashang.core.audit import audit
@@ -15,9 +14,17 @@ class PlacementError(ValueError):
 
 
 def record_scan(placement: Placement) -> None:
-    Placement.objects.filter(pk=placement.pk).update(
-        scan_count=F("scan_count") + 1, last_scanned_at=timezone.now()
-    )
+    """One more scan of the code, counted in the database (two scans at once both count).
+
+    One fixed statement: compiling the ORM's UPDATE was a sixth of the form page's time on
+    every scan (bench/load_profile.py form)."""
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(Placement._meta.db_table)} SET {qn('scan_count')} = "
+            f"{qn('scan_count')} + 1, {qn('last_scanned_at')} = %s WHERE {qn('id')} = %s",
+            [connection.ops.adapt_datetimefield_value(timezone.now()), placement.pk],
+        )
 
 
 @transaction.atomic

@@ -57,6 +57,16 @@ def test_scans_are_counted_per_placement(client, codes):
     assert (codes.bureau.scan_count, codes.township.scan_count) == (2, 0)
 
 
+def test_a_scan_records_when_the_code_was_last_scanned(client, codes):
+    from django.utils import timezone
+
+    before = timezone.now()
+    client.get(codes.bureau.get_absolute_url())
+    codes.bureau.refresh_from_db()
+    assert before <= codes.bureau.last_scanned_at <= timezone.now()
+    assert codes.bureau.scan_count == 1
+
+
 def test_the_form_page_is_one_lookup_and_one_scan_count(client, codes):
     from django.test.utils import CaptureQueriesContext
 

@@ -389,7 +389,13 @@ class Figures:
         if not hasattr(self, "_place_rows"):
             facts = self._facts()
             self._place_rows = None
-            if facts is not None:
+            if facts is not None and self.unit_id:
+                # A unit's roll-ups (UnitDayFact) know no place: their totals only.
+                self._place_rows = [
+                    {k: v or 0 for k, v in part.aggregate(**{k: Sum(k) for k in KEYS}).items()}
+                    for part in facts
+                ]
+            elif facts is not None:
                 self._place_rows = [
                     row
                     for part in facts
@@ -440,6 +446,8 @@ class Figures:
         )
 
     def _breakdown_rolled(self, dim: str) -> dict | None:
+        if dim in DIMS and self.unit_id:
+            return None  # a unit's roll-ups know no place: counted live
         if dim in DIMS:
             rows = self._by_place()
         else:

@@ -77,3 +77,25 @@ def test_the_overview_shows_a_change_to_the_rollups_at_once(client, world, peopl
     actions.reply_appeal(world["e"], "已处理完毕。", acting_user=people.handler_a)
     facts.refresh()
     assert client.get(reverse("stats_overview")).context["values"]["completed"] == before + 1
+
+
+def test_a_units_figures_and_page_from_the_rollups(client, world, county, people):  # noqa: F811
+    """本单位统计 and a unit's page read the unit's roll-ups (which know no township): the
+    same figures as counting its appeals, and the pages open (they failed with a FieldError)."""
+    spread_over_months(world)
+    facts.refresh()
+    housing = county.units.housing.pk
+    rolled = facts.Figures(unit_id=housing)
+    assert rolled.split is not None  # the roll-ups answer
+    counted = metrics.base_queryset(unit_id=housing)
+    assert rolled.headline() == metrics.headline(counted)
+    for dim in ("township", "kind", "type"):
+        assert rolled.breakdown(dim) == facts.Figures(unit_id=housing).breakdown(dim)
+        assert {r["key"]: r["received"] for r in rolled.breakdown(dim)} == {
+            r["key"]: r["received"] for r in metrics.breakdown(counted, dim)
+        }
+    login(client, people.county_leader)
+    assert client.get(reverse("stats_unit", args=[housing])).status_code == 200
+    login(client, people.handler_a)
+    page = client.get(reverse("stats_my_unit"))
+    assert page.status_code == 200

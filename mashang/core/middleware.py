@@ -17,15 +17,17 @@ class RenewingSessionMiddleware(SessionMiddleware):
 
     Saving the session on every request (SESSION_SAVE_EVERY_REQUEST) was three of a staff
     page's SQL statements; an idle session now ends SESSION_COOKIE_AGE after its last save,
-    at most SESSION_RENEW_SECONDS earlier than after the last request. The stored expiry
-    comes from core.sessions.SessionStore."""
+    at most SESSION_RENEW_SECONDS (or a tenth of the idle time, if less) earlier than after
+    the last request. The stored expiry comes from core.sessions.SessionStore."""
 
     def process_response(self, request, response):
         session = getattr(request, "session", None)
         expiry = getattr(session, "loaded_expiry", None)  # set once the session was read
         if expiry is not None and not session.modified:
             left = (expiry - timezone.now()).total_seconds()
-            if left < session.get_expiry_age() - settings.SESSION_RENEW_SECONDS:
+            age = session.get_expiry_age()
+            # A tenth of the idle time at most: a short idle setting is still renewed by use.
+            if left < age - min(settings.SESSION_RENEW_SECONDS, age // 10):
                 session.modified = True
         return super().process_response(request, response)
 

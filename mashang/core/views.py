@@ -78,7 +78,9 @@ def server_error(request):
     if reason is not None:
         return unavailable_response(request.path, reason)
 
-    return HttpResponse(loader.get_template("core/500.html").render(), status=500)
+    # Only a form sent (POST) has something "not submitted"; a page opened just did not open.
+    posted = request.method not in ("GET", "HEAD")
+    return HttpResponse(loader.get_template("core/500.html").render({"posted": posted}), status=500)
 
 
 def bad_request(request, exception=None):

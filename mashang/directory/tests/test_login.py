@@ -109,6 +109,19 @@ def test_requests_renew_the_idle_clock_at_most_once_a_minute(client, people, set
     assert left > timedelta(seconds=settings.SESSION_COOKIE_AGE - 60)
 
 
+def test_a_short_idle_setting_is_still_renewed_by_use(client, people, settings):
+    """SESSION_IDLE_MINUTES=1: a request 30 s after the last save renews the clock (renewing
+    at most once a minute would let a session in use end after its minute)."""
+    settings.SESSION_COOKIE_AGE = 60
+    login(client, "t_dispatcher", PASSWORD)
+    key = client.session.session_key
+    type(session_row(client)).objects.filter(pk=key).update(
+        expire_date=timezone.now() + timedelta(seconds=30)
+    )
+    assert client.get(reverse("staff_home")).status_code == 200
+    assert session_row(client).expire_date - timezone.now() > timedelta(seconds=50)
+
+
 def test_a_stale_session_cookie_creates_no_session(client, db, settings):
     from django.contrib.sessions.models import Session
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from mashang.appeals.choices import AppealStatus, AssignmentRole, Rating
 from mashang.appeals.intake import accusation_reference
@@ -116,11 +117,15 @@ def generate(
     batch: int = 2000,
     events: bool = True,
     tick=None,
+    now: datetime | None = None,
 ) -> dict:
     """Write the plan's appeals with times between `start` and `end`; returns counts.
 
-    `tick(n)` is called after each batch of n appeals is written (a progress bar)."""
+    `tick(n)` is called after each batch of n appeals is written (a progress bar). Nothing is
+    dated after `now` (the clock by default): the last days' answers and callbacks are moved
+    back to just before it (`_no_future`)."""
     rng = random.Random(seed)
+    limit = (now or timezone.now()) - timedelta(minutes=30)
     placements = list(
         Placement.objects.filter(status="active")
         .select_related("division", "addressee_unit")
@@ -249,6 +254,7 @@ def generate(
                     bad_seen += 1
                     if rng.random() < plan.rehandled_of_bad:
                         appeal.rehandle_count = 1
+        _no_future(appeal, limit)
         counts[role if not accusation else "accusation"] += 1
         pending.append((appeal, extra))
         if len(pending) >= batch:
@@ -257,6 +263,28 @@ def generate(
         flush()
     numbers.commit()
     return dict(counts)
+
+
+def _no_future(appeal: Appeal, limit: datetime) -> None:
+    """A history's last days: a reply, a callback or a contact that would fall after `limit`
+    is moved back to just before it, each step still after the one before (an appeal answered
+    "next week" read as a fault to testers). What was decided (status, rating) is unchanged."""
+    chain = ["completed_at", "rated_at", "bad_rating_contacted_at"]
+    # how long before each step the previous one at least happened
+    before = {"bad_rating_contacted_at": timedelta(hours=3), "rated_at": timedelta(hours=1)}
+    present = [f for f in chain if getattr(appeal, f) is not None]
+    if not present or getattr(appeal, present[-1]) <= limit:
+        return
+    latest = limit
+    for name in reversed(present):
+        value = min(getattr(appeal, name), latest)
+        floor = (appeal.accepted_at or appeal.received_at) + timedelta(minutes=1)
+        setattr(appeal, name, max(value, floor))
+        latest = getattr(appeal, name) - before.get(name, timedelta(0))
+    if appeal.closed_at is not None:
+        appeal.closed_at = appeal.rated_at or appeal.completed_at
+    if appeal.bad_rating_at is not None:
+        appeal.bad_rating_at = appeal.rated_at
 
 
 def _write_children(appeals, extras) -> None:

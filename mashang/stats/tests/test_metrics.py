@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.utils import timezone
 
 from mashang.appeals import actions
@@ -143,3 +144,20 @@ def test_the_demo_reproduces_the_seeds_figures(db):
 
     facts.refresh()
     assert Scope(Request()).figures().headline() == h  # the roll-ups say the same
+
+
+def test_the_demo_history_has_nothing_dated_after_now(db):
+    """No answer, callback or contact in the future (an appeal of the day before yesterday
+    "answered next week" read as a fault), and each step still after the one before."""
+    from mashang.appeals.models import AppealEvent
+    from mashang.directory.demo import load_demo_county
+
+    load_demo_county()
+    now = timezone.now()
+    fields = ["accepted_at", "completed_at", "rated_at", "closed_at", "bad_rating_contacted_at"]
+    for name in fields:
+        assert not Appeal.objects.filter(**{f"{name}__gt": now}).exists(), name
+    assert not AppealEvent.objects.filter(at__gt=now).exists()
+    assert not Appeal.objects.filter(completed_at__lt=F("accepted_at")).exists()
+    assert not Appeal.objects.filter(rated_at__lt=F("completed_at")).exists()
+    assert not Appeal.objects.filter(bad_rating_contacted_at__lt=F("rated_at")).exists()

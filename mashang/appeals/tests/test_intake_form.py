@@ -49,6 +49,14 @@ def test_the_form_knows_kind_place_and_addressee(client, codes):
     assert "县住房和城乡建设局局长" in page
 
 
+def test_a_fresh_form_shows_no_error_and_no_reselect_hint(client, codes):
+    """「如已选照片，请重新选择」 and the title's 「错误：」 belong to a refused submission only."""
+    fresh = client.get(codes.bureau.get_absolute_url()).content.decode()
+    assert "如已选照片" not in fresh and "<title>错误" not in fresh
+    refused = submit(client, codes.bureau, content="太短").content.decode()
+    assert "如已选照片，请重新选择。" in refused and "<title>错误" in refused
+
+
 def test_scans_are_counted_per_placement(client, codes):
     client.get(codes.bureau.get_absolute_url())
     client.get(codes.bureau.get_absolute_url())
@@ -389,6 +397,13 @@ def test_anonymous_accusation_is_filed_at_once_without_a_phone(client, codes):
     assert appeal.status == AppealStatus.ACCUSATION_NEW and appeal.is_anonymous
     assert appeal.reporter_phone == "" and not Message.objects.exists()
     assert 'id="query-code"' in response.content.decode()
+    # no phone was given: the receipt does not offer to look it up by phone
+    assert "或用手机号验证查询" not in response.content.decode()
+
+
+def test_a_receipt_offers_the_phone_lookup_when_a_phone_was_given(client, codes):
+    file_appeal(client, codes.bureau)
+    assert "或用手机号验证查询" in client.receipt_page
 
 
 def test_accusation_identity_is_ciphertext_in_the_database(client, codes):

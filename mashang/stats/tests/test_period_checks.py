@@ -60,3 +60,17 @@ def test_nothing_given_keeps_the_default(leader):
     page = _page(leader, "hall_figures", {})
     assert f"平台启用至{_yesterday():%Y年%m月%d日}" in page
     assert EMPTY_PERIOD not in page and START_AFTER_DEFAULT not in page
+
+
+def test_the_period_says_default_end_only_when_no_end_was_given(client, people):
+    """「默认截至昨日24时」 describes a period without an end date; with one, it would mislead."""
+    from django.urls import reverse
+
+    from mashang.stats.tests.test_pages import login
+
+    login(client, people.county_leader)
+    for name in ("stats_overview", "efficiency"):
+        plain = client.get(reverse(name)).content.decode()
+        ended = client.get(reverse(name), {"from": "2026-11-01", "to": "2026-11-28"})
+        assert "默认截至昨日24时" in plain, name
+        assert "默认截至昨日24时" not in ended.content.decode(), name

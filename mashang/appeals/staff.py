@@ -2,9 +2,12 @@
 and one detail page whose action forms post to `appeal_action`."""
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +15,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from mashang.core.access import staff_view
+from mashang.core.access import may_open, staff_view
 from mashang.core.dates import short_when
 from mashang.core.nav import nav_for
 from mashang.core.ratelimit import RateLimited
@@ -57,11 +60,13 @@ def _filter_choices(user) -> tuple[list, list]:
     return statuses, types
 
 
-def _filter(request, qs, *, tell: bool = True):
+def _filter(request, qs, *, tell: bool = True, statuses=None):
+    """The list filters of the request over `qs`. `statuses`: the ones this list offers (by
+    default every status the person sees); another matches nothing, never everything."""
     f = AppealFilter.valid(request, tell=tell)  # bounded values only
-    statuses, types = _filter_choices(request.user)
-    if f.get("status") and f["status"] not in dict(statuses):
-        return qs.none()  # a status this person never sees matches nothing, never everything
+    offered, types = _filter_choices(request.user)
+    if f.get("status") and f["status"] not in dict(statuses or offered):
+        return qs.none()
     if f.get("type") and f["type"] not in dict(types):
         return qs.none()
     if f.get("status"):
@@ -141,6 +146,163 @@ def list_rows(appeals, now, towns=None) -> list[str]:
 WAITING = [("1", "1小时"), ("24", "1天"), ("72", "3天")]
 
 
+class Listing(NamedTuple):
+    """One staff list as its page and its Excel export both show it: the appeals (permissions,
+    page and tab, the request's filters, the order), the title, tabs, and the statuses its
+    状态 filter offers (None: every status the person sees)."""
+
+    appeals: QuerySet
+    title: str
+    tabs: tuple = ()
+    tab: str = ""
+    statuses: list | None = None
+    # The export's link for this list (`list=<name>`, or the figure list's own query).
+    export: str = ""
+
+
+def _listing(request, qs, *, title, tabs=(), tab="", statuses=None, order="received_at", tell=True):
+    choices = None
+    if statuses is not None:
+        choices = [(s, STATUS_LABELS[s]) for s in statuses]
+    appeals = _filter(request, qs, tell=tell, statuses=choices).order_by(order, "id")
+    return Listing(appeals, title, tuple(tabs), tab, choices)
+
+
+def _desk_list(request, tell=True):
+    qs = appeals_for(request.user)
+    status = AppealFilter.valid(request, tell=False).get("status")
+    if not status:
+        qs = qs.filter(status=AppealStatus.PENDING_DISPATCH)  # the desk's default view
+    shown = STATUS_LABELS[status] if status else "待分拨"
+    return _listing(request, qs, title=f"分拨中心 · {shown}诉求", tell=tell)
+
+
+# What a unit's appeal can be in: it is the unit's from dispatch on, and a return sends it
+# back to the desk (invalid and merged appeals were never dispatched).
+UNIT_STATUSES = [
+    AppealStatus.DISPATCHED,
+    AppealStatus.ACCEPTED,
+    AppealStatus.COMPLETED,
+    AppealStatus.CLOSED,
+]
+WORK_TABS = [
+    ("incoming", "待受理", [AppealStatus.DISPATCHED]),
+    ("doing", "办理中", [AppealStatus.ACCEPTED]),
+    ("done", "已办结", [AppealStatus.COMPLETED, AppealStatus.CLOSED]),
+    ("all", "全部", UNIT_STATUSES),
+]
+
+
+def _work_list(request, tell=True):
+    """The unit's appeals in a tab. Its 状态 filter offers the tab's statuses only; a status
+    of another tab asked for (a link, an edited address) opens 全部 with that status, never
+    an empty tab."""
+    tabs = {key: statuses for key, _label, statuses in WORK_TABS}
+    tab = request.GET.get("tab", "incoming")
+    if tab not in tabs:
+        tab = "incoming"
+    status = AppealFilter.valid(request, tell=False).get("status")
+    if status and status not in tabs[tab]:
+        tab = "all"
+    qs = appeals_for(request.user)
+    if tab != "all":
+        qs = qs.filter(status__in=tabs[tab])
+    return _listing(
+        request,
+        qs,
+        title=f"{request.user.unit.name} · 工作台",
+        tabs=[(k, label) for k, label, _s in WORK_TABS],
+        tab=tab,
+        statuses=tabs[tab],
+        tell=tell,
+    )
+
+
+CALLBACK_TABS = [
+    ("todo", "待回访"),
+    ("review", "群众差评待处理"),
+    ("bad", "实名差评待联系"),
+    ("closed", "已回访"),
+]
+
+
+def _callback_list(request, tell=True):
+    tab = request.GET.get("tab", "todo")
+    qs = appeals_for(request.user)
+    statuses = None  # 差评 tabs: any status
+    if tab == "review":
+        qs = qs.filter(needs_review=True)
+    elif tab == "bad":
+        qs = qs.filter(bad_rating_at__isnull=False, bad_rating_contacted_at__isnull=True)
+    elif tab == "closed":
+        qs, statuses = qs.filter(status=AppealStatus.CLOSED), [AppealStatus.CLOSED]
+    else:
+        tab = "todo"
+        qs = qs.filter(status=AppealStatus.COMPLETED, needs_review=False)
+        statuses = [AppealStatus.COMPLETED]
+    return _listing(
+        request,
+        qs,
+        title="效能督查 · 回访",
+        tabs=CALLBACK_TABS,
+        tab=tab,
+        statuses=statuses,
+        tell=tell,
+    )
+
+
+def _leader_list(request, tell=True):
+    mine = appeals_for(request.user).filter(addressee_unit_id=request.user.unit_id)
+    return _listing(request, mine, title="县领导 · 码上找我的诉求", order="-received_at", tell=tell)
+
+
+DISCIPLINE_TABS = [("new", "待受理"), ("handling", "处置中"), ("done", "已办结")]
+
+
+def _discipline_list(request, tell=True):
+    statuses = {
+        "new": AppealStatus.ACCUSATION_NEW,
+        "handling": AppealStatus.DISCIPLINE_HANDLING,
+        "done": AppealStatus.DISCIPLINE_DONE,
+    }
+    tab = request.GET.get("tab", "new")
+    if tab not in statuses:
+        tab = "new"
+    status = statuses[tab]
+    qs = appeals_for(request.user).filter(status=status)
+    return _listing(
+        request, qs, title="县纪委监委 · 检举控告", tabs=DISCIPLINE_TABS, tab=tab, tell=tell
+    )
+
+
+# Every staff list by the name its export link carries (`list=`), with its page (whose
+# roles may open it) and how it is built.
+LISTS = {
+    "desk": ("desk", _desk_list),
+    "work": ("workbench", _work_list),
+    "callbacks": ("callbacks", _callback_list),
+    "leader": ("leader_view", _leader_list),
+    "discipline": ("discipline_queue", _discipline_list),
+}
+
+
+def staff_listing(request, name: str, *, tell: bool = True) -> Listing:
+    """The list `name` for this request: the same rows for its page and its export. Only for
+    those who may open the list's page (and its rows are theirs: appeals_for)."""
+    if name not in LISTS:
+        raise Http404("没有这个清单")
+    url_name, build = LISTS[name]
+    if not may_open(request.user, url_name):
+        raise PermissionDenied("您的角色无权访问此清单。")
+    listing = build(request, tell=tell)
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["list"] = name
+    if listing.tab:
+        query["tab"] = listing.tab
+    return listing._replace(export=reverse("stats_export") + "?" + query.urlencode())
+
+
 def _options(choices, current) -> str:
     """`<option>`s of a filter, the one asked for selected."""
     return format_html_join(
@@ -150,25 +312,31 @@ def _options(choices, current) -> str:
     )
 
 
-def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at"):
-    qs = _filter(request, qs).select_related("division", "lead_unit").order_by(order, "id")
+def _list(request, listing: Listing, *, extra=None):
+    qs = listing.appeals.select_related("division", "lead_unit")
     page = Paginator(qs.only(*LIST_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     query = request.GET.copy()
     query.pop("page", None)
     statuses, types = _filter_choices(request.user)
+    if listing.statuses is not None:
+        statuses = listing.statuses
     divisions = townships()
     towns = [(code, name) for code, name, level in divisions if level == DivisionLevel.TOWNSHIP]
     context = {
         "nav": nav_for(request.user),
-        "title": title,
+        "title": listing.title,
         "page": page,
         "rows": list_rows(page.object_list, now, divisions),
-        "tabs": tabs,
-        "tab": tab,
+        "tabs": listing.tabs,
+        "tab": listing.tab,
         "query": query.urlencode(),
-        # The filter form's options, each list rendered here rather than in template loops.
-        "status_options": _options(statuses, request.GET.get("status")),
+        "export_url": listing.export,
+        # The filter form's options, each list rendered here rather than in template loops;
+        # no 状态 filter where the tab holds one status.
+        "status_options": _options(statuses, request.GET.get("status"))
+        if len(statuses) > 1
+        else "",
         "kind_options": _options(QRKind.choices, request.GET.get("kind")),
         "type_options": _options(types, request.GET.get("type")) if len(types) > 1 else "",
         "township_options": _options(towns, request.GET.get("township")),
@@ -188,9 +356,6 @@ def _list(request, qs, *, title, tabs=(), tab="", extra=None, order="received_at
 @staff_view(Role.DISPATCHER, Role.ADMIN)
 def desk(request):
     """分拨中心: everything waiting for a unit, oldest first; extension requests to decide."""
-    qs = appeals_for(request.user)
-    if not request.GET.get("status"):
-        qs = qs.filter(status=AppealStatus.PENDING_DISPATCH)
     pending = (
         ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING)
         .select_related("appeal", "appeal__lead_unit")
@@ -199,28 +364,14 @@ def desk(request):
     )
     return _list(
         request,
-        qs,
-        title="分拨中心 · 待分拨诉求",
+        staff_listing(request, "desk"),
         extra={"extensions": pending, "calendar_warning": True},
     )
-
-
-WORK_TABS = [
-    ("incoming", "待受理", [AppealStatus.DISPATCHED]),
-    ("doing", "办理中", [AppealStatus.ACCEPTED]),
-    ("done", "已办结", [AppealStatus.COMPLETED, AppealStatus.CLOSED]),
-    ("all", "全部", None),
-]
 
 
 @staff_view(Role.HANDLER, Role.UNIT_LEADER)
 def workbench(request):
     """The unit's own appeals: incoming, in progress, finished."""
-    tab = request.GET.get("tab", "incoming")
-    statuses = dict((k, s) for k, _l, s in WORK_TABS).get(tab, [AppealStatus.DISPATCHED])
-    qs = appeals_for(request.user)
-    if statuses:
-        qs = qs.filter(status__in=statuses)
     extra = {}
     if request.user.has_role(Role.UNIT_LEADER):
         extra["extensions"] = (
@@ -231,57 +382,25 @@ def workbench(request):
             .only(*EXTENSION_FIELDS)
             .order_by("requested_at")
         )
-    return _list(
-        request,
-        qs,
-        title=f"{request.user.unit.name} · 工作台",
-        tabs=[(k, label) for k, label, _s in WORK_TABS],
-        tab=tab,
-        extra=extra,
-    )
+    return _list(request, staff_listing(request, "work"), extra=extra)
 
 
 @staff_view(Role.DISCIPLINE)
 def discipline_queue(request):
     """县纪委监委: accusations only, and only here."""
-    tabs = [("new", "待受理"), ("handling", "处置中"), ("done", "已办结")]
-    tab = request.GET.get("tab", "new")
-    status = {
-        "new": AppealStatus.ACCUSATION_NEW,
-        "handling": AppealStatus.DISCIPLINE_HANDLING,
-        "done": AppealStatus.DISCIPLINE_DONE,
-    }.get(tab, AppealStatus.ACCUSATION_NEW)
-    qs = appeals_for(request.user).filter(status=status)
-    return _list(request, qs, title="县纪委监委 · 检举控告", tabs=tabs, tab=tab)
+    return _list(request, staff_listing(request, "discipline"))
 
 
 @staff_view(Role.SUPERVISOR, Role.ADMIN)
 def callbacks(request):
     """效能督查: completed appeals to call back, citizens' bad ratings, real-name 差评 to call."""
-    tabs = [
-        ("todo", "待回访"),
-        ("review", "群众差评待处理"),
-        ("bad", "实名差评待联系"),
-        ("closed", "已回访"),
-    ]
-    tab = request.GET.get("tab", "todo")
-    qs = appeals_for(request.user)
-    if tab == "review":
-        qs = qs.filter(needs_review=True)
-    elif tab == "bad":
-        qs = qs.filter(bad_rating_at__isnull=False, bad_rating_contacted_at__isnull=True)
-    elif tab == "closed":
-        qs = qs.filter(status=AppealStatus.CLOSED)
-    else:
-        qs = qs.filter(status=AppealStatus.COMPLETED, needs_review=False)
-    return _list(request, qs, title="效能督查 · 回访", tabs=tabs, tab=tab)
+    return _list(request, staff_listing(request, "callbacks"))
 
 
 @staff_view(Role.COUNTY_LEADER)
 def leader_view(request):
     """A county leader's office: what was filed to them, read-only, with its status."""
-    mine = appeals_for(request.user).filter(addressee_unit_id=request.user.unit_id)
-    return _list(request, mine, title="县领导 · 码上找我的诉求", order="-received_at")
+    return _list(request, staff_listing(request, "leader"))
 
 
 @staff_view()

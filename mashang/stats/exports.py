@@ -75,13 +75,12 @@ def table_response(filename: str, title: str, period: str, columns, rows):
 
 
 def appeals_workbook(appeals, out, *, title: str) -> None:
-    """One row per appeal; no reporter identity (it is personal data)."""
+    """One row per appeal, in the list's order; no reporter identity (it is personal data).
+    `title`: the list's own, as its page shows it."""
     wb = Workbook(write_only=False)
     ws = wb.active
     ws.title = "诉求清单"
-    append_row(
-        ws, [f"衡南县码上办 诉求清单（{title}），导出于 {timezone.localtime():%Y-%m-%d %H:%M}"]
-    )
+    append_row(ws, [f"衡南县码上办 {title}，导出于 {timezone.localtime():%Y-%m-%d %H:%M}"])
     _header(
         ws,
         [

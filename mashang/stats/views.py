@@ -288,12 +288,30 @@ def my_unit(request):
     return unit_page(request, request.user.unit_id)
 
 
-def _listed(request):
+# What a figure's list is called (its title): the appeals behind the figure.
+LIST_TITLES = {
+    "received": "收到的诉求",
+    "effective": "有效诉求",
+    "completed": "已办结的诉求",
+    "completed_late": "未按期办结的诉求",
+    "dispatched_late": "未及时分拨的诉求",
+    "acknowledged_late": "未及时受理告知的诉求",
+    "rated": "已评价的诉求",
+    "bad": "差评诉求",
+    "rehandled": "重办过的诉求",
+    "ordered": "督办过的诉求",
+    "invalid": "无效诉求",
+    "merged": "合并的诉求",
+}
+
+
+def _listed(request, *, tell: bool = True):
     """The appeals behind a figure (a cohort: `metric`, `from`, `to`, over the default period
-    unless dates are given), or any staff list's filters (a work list: everything up to now,
-    today included) — always within what this person may see anyway. Returns the period's
-    label and the appeals."""
-    from mashang.appeals.staff import _filter
+    unless dates are given), or a work list (everything up to now, today included), with the
+    staff lists' filters on top (status, kind, type, township, waiting) — always within what
+    this person may see anyway. Returns a Listing: title, ordered appeals, the export link,
+    and what the filter form must carry along (the figure and its period)."""
+    from mashang.appeals.staff import Listing, _filter
 
     unit = None
     valid = StatsFilter.valid(request, tell=False)
@@ -303,35 +321,52 @@ def _listed(request):
         unit = request.user.unit
     scope = Scope(request, unit=unit)
     visible = appeals_for(request.user)
+    metric = request.GET.get("metric", "")
+    keep = {}
     if {"metric", "from", "to"} & set(request.GET):
-        condition = FILTERS.get(request.GET.get("metric", ""), Q())
+        condition = FILTERS.get(metric, Q())
         qs = scope.queryset().filter(condition).filter(pk__in=visible.values("pk")).distinct()
-        return scope.label, qs
-    # A work list shows today's appeals too, so its title says so.
-    return f"截至{timezone.localtime():%Y年%m月%d日 %H:%M}，含今日", _filter(request, visible)
+        title = f"{LIST_TITLES.get(metric, '诉求')}清单（{scope.label}）"
+        keep = {k: v for k, v in scope.params.items() if k in ("from", "to", "unit")}
+        if metric in FILTERS:
+            keep["metric"] = metric
+        if unit is not None:
+            title = f"{unit.name} · {title}"
+    else:
+        # A work list shows today's appeals too, so its title says so.
+        title = f"诉求清单（截至{timezone.localtime():%Y年%m月%d日 %H:%M}，含今日）"
+        qs = visible
+    appeals = _filter(request, qs, tell=tell).order_by("-received_at", "id")
+    query = request.GET.copy()
+    query.pop("page", None)
+    export_url = reverse("stats_export") + "?" + query.urlencode()
+    return Listing(appeals, title, export=export_url), list(keep.items())
 
 
 @staff_view(*COUNTY_WIDE, *UNIT_ROLES)
 def appeal_list(request):
     from mashang.appeals.staff import _list
 
-    label, qs = _listed(request)
-    export = reverse("stats_export") + "?" + request.GET.urlencode()
-    return _list(
-        request,
-        qs,
-        title=f"诉求清单（{label}）",
-        order="-received_at",
-        extra={"export_url": export},
-    )
+    listing, keep = _listed(request)
+    # The filter form keeps the figure and its period: filtering narrows the figure's list.
+    return _list(request, listing, extra={"hidden": keep})
 
 
 @staff_view(*COUNTY_WIDE, *UNIT_ROLES)
 def export(request):
-    """Any filtered list, as an Excel workbook (what is on screen, without personal data)."""
-    label, qs = _listed(request)
+    """Any staff list, as an Excel workbook: the rows its page shows, in its order (without
+    personal data). `list=desk|work|callbacks|leader` names a staff list (with its tab and
+    filters), otherwise it is a figure's list or a work list of stats_appeals."""
+    if request.GET.get("list"):
+        from mashang.appeals.staff import staff_listing
+
+        listing = staff_listing(request, request.GET["list"], tell=False)
+        title = f"{listing.title}（截至{timezone.localtime():%Y年%m月%d日 %H:%M}）"
+    else:
+        listing, _keep = _listed(request, tell=False)
+        title = listing.title
     buf = io.BytesIO()
-    appeals_workbook(qs.select_related("division", "lead_unit"), buf, title=label)
+    appeals_workbook(listing.appeals.select_related("division", "lead_unit"), buf, title=title)
     buf.seek(0)
     name = f"诉求清单-{timezone.localdate():%Y%m%d}.xlsx"
     return FileResponse(

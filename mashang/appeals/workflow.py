@@ -92,9 +92,9 @@ def extension_refusal(appeal, name: str, extensions=None) -> str | None:
         if statuses & {X.LEADER, X.PENDING}:
             return "已有延期申请正在审批，请等待审批结果。"
     elif name == "endorse_extension" and X.LEADER not in statuses:
-        return "没有待单位负责人审核的延期申请。"
+        return "这份延期申请不在单位负责人审核环节。"
     elif name == "decide_extension" and X.PENDING not in statuses:
-        return "没有待分拨中心审批的延期申请。"
+        return "这份延期申请已经审批过了。"
     return None
 
 

@@ -6,26 +6,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('appeals', '0010_accusation_division_index'),
+        ("appeals", "0010_accusation_division_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='extensionrequest',
-            name='endorse_note',
-            field=models.CharField(blank=True, max_length=300, verbose_name='单位负责人意见'),
+            model_name="extensionrequest",
+            name="endorse_note",
+            field=models.CharField(blank=True, max_length=300, verbose_name="单位负责人意见"),
         ),
         migrations.AddField(
-            model_name='extensionrequest',
-            name='endorsed_at',
+            model_name="extensionrequest",
+            name="endorsed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='extensionrequest',
-            name='endorsed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="extensionrequest",
+            name="endorsed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
     ]

@@ -4,6 +4,8 @@
 the same unit; 无效 and 合并 end it at the desk. 检举控告 has its own short road at the
 discipline commission: 待纪委受理 → 纪委处置中 → 纪委办结, and no other action touches it.
 Unit actions also need the actor's unit to be the lead unit (checked in `authorize`).
+The extension steps also depend on the appeal's requests (`extension_refusal`), and a merge
+on its original (`merge_refusal`): the page offers what these allow, the actions enforce them.
 """
 
 from typing import NamedTuple

@@ -20,7 +20,8 @@ bare array), dates are ISO 8601 with +08:00. Decisions, where the specification 
 - **Status.** `open`: 待分拨, 已派单, 办理中. `closed` ("resolved" in the specification):
   已办结 (answered; a 重办 opens it again), 已回访, 无效, 已合并. `status_notes` is the latest
   text of the public timeline the citizen sees on /track, never an internal note or a name of
-  staff; `agency_responsible` is the lead unit; `expected_datetime` the completion deadline.
+  staff (a merged request's: the request it joined and that one's progress now);
+  `agency_responsible` is the lead unit; `expected_datetime` the completion deadline.
 - **Filing.** POST needs the `api_key` of an active partner system of this jurisdiction
   (issued in the admin or with `manage.py partnerkey`), from the form body or the query string,
   as `jurisdiction_id` and `attribute[…]` may be. The partner verified its caller, so there is
@@ -406,7 +407,28 @@ def _rows(partner: PartnerSystem | None, appeals: list[Appeal]) -> list[dict]:
             ).values_list("appeal_id", "media_url")
         )
     names = _place_names(appeals)
+    _follow_merges(appeals)
     return [_request_row(a, names, a.pk in own, own) for a in appeals]
+
+
+def _follow_merges(appeals: list[Appeal]) -> None:
+    """A merged request's note says which request it joined and that one's progress now (its
+    own note froze at the merge); one query for all. An original outside this API (never the
+    case: accusations are not merged) leaves only "已合并"."""
+    ids = {a.merged_into_id for a in appeals if a.status == AppealStatus.MERGED}
+    ids.discard(None)
+    if not ids:
+        return
+    originals = (
+        Appeal.objects.not_accusations()
+        .filter(status__in=OPEN | CLOSED)
+        .only("number", "status", "result_text")
+        .in_bulk(ids)
+    )
+    for a in appeals:
+        if a.status == AppealStatus.MERGED:
+            original = originals.get(a.merged_into_id)
+            a.status_note = original.merged_text()[:300] if original else "已合并"
 
 
 def _search(request) -> list[Appeal]:

@@ -34,7 +34,7 @@ from .choices import (
 from .models import Appeal, AppealEvent, AppealPhoto, Assignment, Callback, ExtensionRequest
 from .photos import CleanPhoto
 from .queries import appeals_for
-from .workflow import TransitionError, authorize
+from .workflow import TransitionError, authorize, merge_refusal
 
 CITIZEN_INFO_PER_DAY = 10
 CITIZEN_PHOTOS_MAX = 24
@@ -203,14 +203,8 @@ def _cancel_open_extensions(appeal, user, why: str) -> None:
 @transaction.atomic
 def request_extension(appeal: Appeal, reason: str, new_due, *, acting_user) -> ExtensionRequest:
     """One extension per appeal, of at most about five working days; the desk decides."""
+    # Once per dispatch, and not while one waits (`workflow.extension_refusal`).
     appeal, _t = _lock(appeal, "request_extension", acting_user)
-    # Once per dispatch: a unit that inherits an appeal after a return may ask for its own.
-    if (
-        appeal.extensions.exclude(status=ExtensionStatus.REFUSED)
-        .filter(requested_at__gte=appeal.dispatched_at)
-        .exists()
-    ):
-        raise TransitionError("每件诉求只能延期一次。")
     reason = _text(reason, "延期理由", 4, 300)
     now = timezone.now()
     if new_due is None or new_due <= now:
@@ -257,17 +251,26 @@ def endorse_extension(
         ExtensionStatus.LEADER,
         "这份延期申请不在单位负责人审核环节。",
     )
+    note = clean_text(note, multiline=True)[:300]
     request.status = ExtensionStatus.PENDING if approve else ExtensionStatus.REFUSED
+    # The leader's word stays on the request: the desk reads it when deciding.
+    request.endorsed_by, request.endorsed_at = acting_user, timezone.now()
+    request.endorse_note = note
     if not approve:
-        request.decided_by, request.decided_at = acting_user, timezone.now()
-        request.decision_note = clean_text(note, multiline=True)[:300]
+        request.decided_by, request.decided_at = acting_user, request.endorsed_at
+        request.decision_note = note
     request.save()
+    said = f"：{note}" if note else ""
     _event(
         appeal,
         EventKind.EXTENSION_DECIDED,
         acting_user,
         appeal.status,
-        note=("单位负责人同意延期，报分拨中心审批" if approve else f"单位负责人未同意延期：{note}"),
+        note=(
+            f"单位负责人同意延期，报分拨中心审批{said}"
+            if approve
+            else f"单位负责人未同意延期{said}"
+        ),
     )
     return request
 
@@ -509,20 +512,15 @@ def merge_appeal(appeal: Appeal, original: Appeal, *, acting_user) -> Appeal:
     """A repeat with no new facts: tell the citizen the original's progress or result."""
     appeal, t = _lock(appeal, "merge", acting_user)
     original = appeals_for(acting_user).filter(pk=original.pk).first()
-    if original is None or original.pk == appeal.pk:
-        raise TransitionError("请填写一条您可见的原诉求的受理编号。")
-    if original.status in (AppealStatus.MERGED, AppealStatus.INVALID):
-        raise TransitionError("原诉求已合并或无效，请选择最初的那一条。")
+    refusal = merge_refusal(appeal, original)
+    if refusal:
+        raise TransitionError(refusal)
     old = appeal.status
     appeal.status = t.target
     appeal.merged_into = original
     appeal.closed_at = timezone.now()
     clock.stop(appeal)
-    if original.result_text:
-        progress = "办理结果：" + original.result_text
-    else:
-        progress = "目前进度：" + original.get_status_display()
-    appeal.public_reason = f"与诉求{original.number}为同一事项，{progress}"[:300]
+    appeal.public_reason = f"与诉求{original.number}为同一事项，{original.progress_text()}"[:300]
     appeal.save()
     _event(appeal, EventKind.MERGE, acting_user, old, public_text=appeal.public_reason)
     _sms(

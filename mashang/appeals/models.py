@@ -202,6 +202,16 @@ class Appeal(models.Model):
     def is_accusation(self) -> bool:
         return self.type == AppealType.ACCUSATION
 
+    def progress_text(self) -> str:
+        """What a repeat merged into this appeal tells the citizen: its result, or its status."""
+        if self.result_text:
+            return "办理结果：" + self.result_text
+        return "目前进度：" + self.get_status_display()
+
+    def merged_text(self) -> str:
+        """A merged repeat's public note: which appeal it joined, and that one's progress now."""
+        return f"与诉求{self.number}为同一事项，已合并办理，{self.progress_text()}"
+
     @property
     def is_real_name(self) -> bool:
         return bool(self.reporter_phone) and not self.is_anonymous
@@ -358,6 +368,12 @@ class ExtensionRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=300, blank=True)
+    # The unit leader's review of a handler's request (安阳 art. 50), shown to the desk.
+    endorsed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    endorsed_at = models.DateTimeField(null=True, blank=True)
+    endorse_note = models.CharField("单位负责人意见", max_length=300, blank=True)
 
 
 class Callback(models.Model):

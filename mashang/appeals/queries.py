@@ -193,14 +193,21 @@ def duplicate_candidates(appeal, *, days: int = 30, limit: int = 5):
     """Possible repeats: the same phone (blind index), or similar text in the same township,
     within `days`. Similarity is difflib's ratio over at most 200 recent appeals.
 
-    The repeats come with what the appeal page lists (number, status), other fields on
+    The repeats come with what the appeal page lists (number, status, a merged one's original),
+    other fields on
     access: whole rows, three encrypted fields each, were a third of this function's time."""
     from datetime import timedelta
     from difflib import SequenceMatcher
 
     since = appeal.received_at - timedelta(days=days)
-    base = Appeal.objects.not_accusations().exclude(pk=appeal.pk).filter(received_at__gte=since)
-    shown = ("number", "status")
+    base = (
+        Appeal.objects.not_accusations()
+        .exclude(pk=appeal.pk)
+        .filter(received_at__gte=since)
+        .select_related("merged_into")
+    )
+    # The status, and for a merged one its original: only the first of a matter is offered.
+    shown = ("number", "status", "merged_into__number")
     found: dict[int, tuple[Appeal, str]] = {}
     if appeal.phone_index:
         for other in base.filter(phone_index=appeal.phone_index).only(*shown)[:limit]:

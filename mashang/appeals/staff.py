@@ -40,7 +40,7 @@ from .queries import (
     suggest_units,
     township_names,
 )
-from .workflow import TRANSITIONS, TransitionError, allowed_actions
+from .workflow import TRANSITIONS, TransitionError, allowed_actions, authorize, merge_refusal
 
 PAGE_SIZE = 50
 # The appeal page's place names (Appeal.place_text): a hamlet's village, township and county.
@@ -106,7 +106,13 @@ LIST_ROW = (
     "\n  <td>{}</td>\n  <td>{}</td><td>{}</td></tr>"
 )
 # What the lists' box of extension requests shows (staff_list.html).
-EXTENSION_FIELDS = ("new_due", "reason", "appeal__number", "appeal__lead_unit__name")
+EXTENSION_FIELDS = (
+    "new_due",
+    "reason",
+    "endorse_note",
+    "appeal__number",
+    "appeal__lead_unit__name",
+)
 TYPE_LABELS = dict(AppealType.choices)
 KIND_LABELS = dict(QRKind.choices)
 STATUS_LABELS = dict(AppealStatus.choices)
@@ -411,13 +417,10 @@ def appeal_detail(request, pk: int):
     if placement and placement.addressee_unit_id == appeal.addressee_unit_id:
         # The code's addressee is the appeal's (copied at intake): its label needs no query.
         placement.addressee_unit = appeal.addressee_unit
-    can = set(allowed_actions(appeal, user))
-    extensions = list(appeal.extensions.select_related("requested_by").order_by("id"))
-    waiting = {e.status for e in extensions}
-    if ExtensionStatus.LEADER not in waiting:
-        can.discard("endorse_extension")
-    if ExtensionStatus.PENDING not in waiting:
-        can.discard("decide_extension")
+    extensions = list(
+        appeal.extensions.select_related("requested_by", "endorsed_by").order_by("id")
+    )
+    can = set(allowed_actions(appeal, user, extensions=extensions))
     if (
         user.has_role(Role.SUPERVISOR, Role.ADMIN)
         and appeal.bad_rating_at
@@ -464,7 +467,11 @@ def appeal_detail(request, pk: int):
         context["suggestions"] = suggest_units(appeal, units)
         context.update(_unit_pickers(units, context["suggestions"]))
     if "merge" in can or "dispatch" in can:
-        context["duplicates"] = duplicate_candidates(appeal)
+        # A merged or invalid repeat is listed (with its original) but offers no merge.
+        context["duplicates"] = [
+            (d, why, "merge" in can and merge_refusal(appeal, d) is None)
+            for d, why in duplicate_candidates(appeal)
+        ]
     return render(request, "appeals/staff_detail.html", context)
 
 
@@ -556,10 +563,7 @@ def _run(name, appeal, request):
     elif name == "invalidate":
         actions.invalidate_appeal(appeal, p.get("reason", ""), acting_user=user)
     elif name == "merge":
-        original = appeals_for(user).filter(number=p.get("original", "").strip()).first()
-        if original is None:  # missing and invisible look the same
-            raise TransitionError("请填写一条您可见的原诉求的受理编号。")
-        actions.merge_appeal(appeal, original, acting_user=user)
+        actions.merge_appeal(appeal, _merge_original(appeal, request), acting_user=user)
     elif name == "accept_accusation":
         actions.accept_accusation(appeal, acting_user=user)
     elif name == "conclude_accusation":
@@ -577,6 +581,29 @@ def _run(name, appeal, request):
         raise Http404("没有这个操作")
 
 
+def _merge_original(appeal, request):
+    """The posted original, if this person may merge the appeal into it (else TransitionError);
+    missing and invisible look the same."""
+    original = appeals_for(request.user).filter(number=request.POST.get("original", "").strip())
+    original = original.select_related("lead_unit").first()
+    authorize(appeal, "merge", request.user)
+    refusal = merge_refusal(appeal, original)
+    if refusal:
+        raise TransitionError(refusal)
+    return original
+
+
+def _confirm_merge(request, appeal):
+    """A merge cannot be undone: the first POST shows both appeals and asks once (no script)."""
+    try:
+        original = _merge_original(appeal, request)
+    except TransitionError as exc:
+        messages.error(request, str(exc))
+        return redirect("appeal_detail", pk=appeal.pk)
+    context = {"nav": nav_for(request.user), "appeal": appeal, "original": original}
+    return render(request, "appeals/merge_confirm.html", context)
+
+
 EXTRA_ACTIONS = {"bad_rating_contact": "登记差评联系", "order": "督办", "answer_order": "答复督办"}
 ACTION_NAMES = set(TRANSITIONS) | set(EXTRA_ACTIONS)
 
@@ -587,6 +614,8 @@ def appeal_action(request, pk: int, action: str):
     if action not in ACTION_NAMES:
         raise Http404("没有这个操作")
     appeal = get_appeal_for_user(request.user, pk, request=request)
+    if action == "merge" and request.POST.get("confirm") != "1":
+        return _confirm_merge(request, appeal)
     try:
         _run(action, appeal, request)
     except (TransitionError, PhotoError) as exc:

@@ -4,6 +4,8 @@
 the same unit; 无效 and 合并 end it at the desk. 检举控告 has its own short road at the
 discipline commission: 待纪委受理 → 纪委处置中 → 纪委办结, and no other action touches it.
 Unit actions also need the actor's unit to be the lead unit (checked in `authorize`).
+The extension steps also depend on the appeal's requests (`extension_refusal`), and a merge
+on its original (`merge_refusal`): the page offers what these allow, the actions enforce them.
 """
 
 from typing import NamedTuple
@@ -11,6 +13,7 @@ from typing import NamedTuple
 from mashang.directory.choices import Role
 
 from .choices import AppealStatus as S
+from .choices import ExtensionStatus as X
 
 
 class Transition(NamedTuple):
@@ -63,7 +66,55 @@ class TransitionError(Exception):
     """An action that is not allowed now, by this person: the message is shown as it is."""
 
 
-def authorize(appeal, name: str, user) -> Transition:
+def _current_extensions(appeal, extensions):
+    """The appeal's extension requests since its latest dispatch, refused ones left out:
+    a unit that inherits an appeal after a return may ask for its own."""
+    if extensions is None:
+        extensions = list(appeal.extensions.all())
+    since = appeal.dispatched_at
+    return [
+        e
+        for e in extensions
+        if e.status != X.REFUSED and (since is None or e.requested_at >= since)
+    ]
+
+
+def extension_refusal(appeal, name: str, extensions=None) -> str | None:
+    """Why the extension step `name` cannot happen now (None: it can).
+
+    One extension per appeal (README, 时限): none is asked for while one waits for the unit
+    leader or the desk, or once one was granted; endorse and decide need a request at their
+    step. `extensions`: the appeal's requests when the caller has them (no query)."""
+    if name not in ("request_extension", "endorse_extension", "decide_extension"):
+        return None
+    statuses = {e.status for e in _current_extensions(appeal, extensions)}
+    if name == "request_extension":
+        if X.APPROVED in statuses:
+            return "每件诉求只能延期一次，本件已经延期。"
+        if statuses & {X.LEADER, X.PENDING}:
+            return "已有延期申请正在审批，请等待审批结果。"
+    elif name == "endorse_extension" and X.LEADER not in statuses:
+        return "这份延期申请不在单位负责人审核环节。"
+    elif name == "decide_extension" and X.PENDING not in statuses:
+        return "这份延期申请已经审批过了。"
+    return None
+
+
+# A repeat goes into the first appeal of the matter, never into one that ended at the desk.
+NOT_MERGE_TARGETS = frozenset({S.MERGED, S.INVALID})
+
+
+def merge_refusal(appeal, original) -> str | None:
+    """Why `appeal` cannot be merged into `original` (None: it can); `original` is None when
+    the number was not found among the appeals the person may see."""
+    if original is None or original.pk == appeal.pk:
+        return "请填写一条您可见的原诉求的受理编号。"
+    if original.status in NOT_MERGE_TARGETS:
+        return "原诉求已合并或无效，请选择最初的那一条。"
+    return None
+
+
+def authorize(appeal, name: str, user, *, extensions=None) -> Transition:
     """Return the transition, or raise TransitionError saying in Chinese why not."""
     transition = TRANSITIONS[name]
     if not user.has_role(*transition.roles):
@@ -76,14 +127,20 @@ def authorize(appeal, name: str, user) -> Transition:
         )
     if transition.unit_action and (user.unit_id is None or appeal.lead_unit_id != user.unit_id):
         raise TransitionError(f"只有主办单位才能{transition.label}。")
+    refusal = extension_refusal(appeal, name, extensions)
+    if refusal:
+        raise TransitionError(refusal)
     return transition
 
 
-def allowed_actions(appeal, user) -> list[str]:
+def allowed_actions(appeal, user, *, extensions=None) -> list[str]:
+    """What this person may do with the appeal now (`extensions`: its requests, if loaded)."""
+    if extensions is None and appeal.status == S.ACCEPTED:
+        extensions = list(appeal.extensions.all())  # read once for the three extension steps
     actions = []
     for name in TRANSITIONS:
         try:
-            authorize(appeal, name, user)
+            authorize(appeal, name, user, extensions=extensions)
         except TransitionError:
             continue
         actions.append(name)

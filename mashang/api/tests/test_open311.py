@@ -839,3 +839,22 @@ def test_a_county_not_configured_refuses_a_division_code(client, partner, county
     county.county.save()
     response = post(client, filing(key))
     assert response.status_code == 400 and "尚未配置" in response.content.decode()
+
+
+def test_a_merged_request_follows_its_original_progress(client, file, people, county):  # noqa: F811
+    original, repeat = file(), file(content="村道的路灯坏了好几个月，晚上很危险，请修。")
+    actions.merge_appeal(repeat, original, acting_user=people.dispatcher)
+    actions.dispatch_appeal(original, county.units.housing, acting_user=people.dispatcher)
+    actions.accept_appeal(original, acting_user=people.handler_a)
+    for path, params in (
+        ("requests.json", {"service_request_id": repeat.number}),
+        (f"requests/{repeat.number}.json", {}),
+    ):
+        row = as_json(get(client, path, **params))[0]
+        assert row["status"] == "closed"
+        assert row["status_notes"] == (
+            f"与诉求{original.number}为同一事项，已合并办理，目前进度：办理中"
+        )
+    actions.reply_appeal(original, "路灯已更换，恢复照明。", acting_user=people.handler_a)
+    row = as_json(get(client, "requests.json", service_request_id=repeat.number))[0]
+    assert row["status_notes"].endswith("办理结果：路灯已更换，恢复照明。")

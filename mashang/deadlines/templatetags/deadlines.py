@@ -1,6 +1,7 @@
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from mashang.core.dates import short_when
 from mashang.deadlines import calendar
@@ -27,7 +28,7 @@ def due_badge(appeal, now=None):
     paused_at, and optionally due_started_at."""
     if appeal.due_at is None:
         if appeal.paused_at:
-            return format_html('<span class="due due-paused">暂停计时（等待群众）</span>')
+            return mark_safe('<span class="due due-paused">暂停计时（等待群众）</span>')
         return "—"
     now = now or timezone.now()
     left = (appeal.due_at - now).total_seconds()

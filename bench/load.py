@@ -490,6 +490,13 @@ def run_set(args, fx: dict, pool: bool, draft_start: int) -> list[dict]:
             raise SystemExit(f"open311: {o311} but {filed} appeals filed")
         rows.append({"name": "intake: Open311 POST", "kind": "intake", **o311})
 
+        # A thousand filings a measure pile up on the desk (nobody dispatches them here) faster
+        # than autovacuum re-analyses a 1M-row table: without fresh statistics the planner
+        # sorts every waiting appeal for the desk's first page. ANALYZE, as autovacuum would.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE appeals_appeal")
         # the appeal page shows one the form just filed: its first event and SMS are there
         appeal = Appeal.objects.filter(channel="qr").order_by("-id").first().pk
         pages = [

@@ -51,41 +51,18 @@ def _next_month(day: date) -> date:
 
 
 def _rebuild_months(months: set[date] | None) -> None:
-    """Sum the DailyFact rows of the given months (all when None) into MonthlyFact."""
-    daily, monthly = DailyFact.objects.all(), MonthlyFact.objects.all()
-    if months is not None:
-        if not months:
-            return
-        daily = daily.filter(day__gte=min(months), day__lt=_next_month(max(months)))
-        monthly = monthly.filter(day__in=months)
-    monthly.delete()
-    counts = list(metrics.COUNTS) + ["orders"]
-    rows = (
-        daily.annotate(month=TruncMonth("day"))
-        .values("month", "township", "kind", "type")
-        .order_by()
-        .annotate(**{c: Sum(c) for c in counts})
+    """Sum the day roll-ups of the given months (all when None) into their month tables."""
+    if months is not None and not months:
+        return
+    counts = [*metrics.COUNTS, "orders"]
+    _sum_months(DailyFact, MonthlyFact, months, ["township", "kind", "type"], counts)
+    _sum_months(
+        AccusationDayFact, AccusationMonthFact, months, ["township", "kind"], ["accusations"]
     )
-    made = []
-    for row in rows:
-        month = row["month"]  # a datetime on PostgreSQL (date_trunc), a date on SQLite
-        month = month.date() if isinstance(month, datetime) else month
-        if months is None or month in months:
-            made.append(
-                MonthlyFact(
-                    day=month,
-                    township=row["township"],
-                    kind=row["kind"],
-                    type=row["type"],
-                    **{c: row[c] for c in counts},
-                )
-            )
-    MonthlyFact.objects.bulk_create(made, batch_size=5000)
-    _sum_months(AccusationDayFact, AccusationMonthFact, months)
 
 
-def _sum_months(daily_model, monthly_model, months: set[date] | None) -> None:
-    """The accusation counts of the given months (all when None) summed from their days."""
+def _sum_months(daily_model, monthly_model, months, dims: list[str], sums: list[str]) -> None:
+    """One month table rebuilt from its day table: rows per month and `dims`, `sums` added."""
     daily, monthly = daily_model.objects.all(), monthly_model.objects.all()
     if months is not None:
         daily = daily.filter(day__gte=min(months), day__lt=_next_month(max(months)))
@@ -93,20 +70,16 @@ def _sum_months(daily_model, monthly_model, months: set[date] | None) -> None:
     monthly.delete()
     rows = (
         daily.annotate(month=TruncMonth("day"))
-        .values("month", "township", "kind")
+        .values("month", *dims)
         .order_by()
-        .annotate(n=Sum("accusations"))
+        .annotate(**{c: Sum(c) for c in sums})
     )
     made = []
     for row in rows:
-        month = row["month"]  # a datetime on PostgreSQL (date_trunc), a date on SQLite
+        month = row.pop("month")  # a datetime on PostgreSQL (date_trunc), a date on SQLite
         month = month.date() if isinstance(month, datetime) else month
         if months is None or month in months:
-            made.append(
-                monthly_model(
-                    day=month, township=row["township"], kind=row["kind"], accusations=row["n"]
-                )
-            )
+            made.append(monthly_model(day=month, **row))
     monthly_model.objects.bulk_create(made, batch_size=5000)
 
 

@@ -70,10 +70,10 @@ class UnitDayFact(Counts):
     unit_id = models.BigIntegerField(db_index=True)
 
 
-class AccusationDayFact(models.Model):
-    """How many accusations (检举控告) were received per day, township and QR kind: their number
-    alone, shown beside the figures to those allowed to see it (metrics.accusation_count);
-    nothing of what they say. Built and read like DailyFact."""
+class AccusationFact(models.Model):
+    """How many accusations (检举控告) were received per day (or month), township and QR kind:
+    their number alone, shown beside the figures to those allowed to see it
+    (metrics.accusation_count); nothing of what they say."""
 
     day = models.DateField(db_index=True)
     township = models.CharField(max_length=12, blank=True)
@@ -81,18 +81,20 @@ class AccusationDayFact(models.Model):
     accusations = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class AccusationDayFact(AccusationFact):
+    """Per day; built and read like DailyFact."""
+
+    class Meta:
         verbose_name = "检举控告件数日汇总"
         verbose_name_plural = "检举控告件数日汇总"
 
 
-class AccusationMonthFact(models.Model):
+class AccusationMonthFact(AccusationFact):
     """The AccusationDayFact rows of one month summed (`day` is the month's first day), read
     like MonthlyFact."""
-
-    day = models.DateField(db_index=True)
-    township = models.CharField(max_length=12, blank=True)
-    kind = models.CharField(max_length=20, blank=True)
-    accusations = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = "检举控告件数月汇总"

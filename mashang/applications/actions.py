@@ -653,6 +653,60 @@ def file_application(
     return application
 
 
+def check_filing(
+    plan: FilingPlan,
+    answers: dict,
+    given: Applicant,
+    *,
+    files: dict | None = None,
+    uploads_required: bool = False,
+    validated: bool = False,
+) -> tuple[Applicant, dict]:
+    """Every check of a filing at once, so the applicant sees all that is wrong: the applicant
+    block (`given`, validated unless `validated`, e.g. a proxy's principal), the form's fields
+    of this plan (those the applicant block holds taken from it, even when it has a mistake of
+    its own) and the plan's 情形 and materials. Returns (applicant, form); raises FilingError
+    with every problem, the applicant block's first. Online, API, window and 帮代办 all use it."""
+    errors: dict[str, str] = {}
+    applicant = given if validated else None
+    if not validated:
+        try:
+            applicant = validate_applicant(**vars(given))
+        except FilingError as exc:
+            errors.update(exc.errors)
+    form: dict = {}
+    problems = []
+    try:
+        form = validate_form(plan.fields, answers, applicant or _as_typed(given))
+    except FilingError as exc:
+        problems.append(exc.errors)
+    try:
+        check_plan(plan, files, uploads_required=uploads_required)
+    except FilingError as exc:
+        problems.append(exc.errors)
+    for found in problems:
+        for key, message in found.items():
+            errors.setdefault(key, message)
+    if errors:
+        raise FilingError(errors)
+    return applicant, form
+
+
+def _as_typed(given: Applicant) -> Applicant:
+    """The applicant block as typed (trimmed), for the form's fields it holds when the block
+    itself has a mistake: its own error is reported once, on the block."""
+    from mashang.appeals.intake import normalise_phone
+
+    return Applicant(
+        name=(given.name or "").strip(),
+        phone=normalise_phone(given.phone or ""),
+        id_number=(given.id_number or "").strip().upper(),
+        kind=given.kind,
+        firm_name=(given.firm_name or "").strip(),
+        firm_uscc=(given.firm_uscc or "").strip().upper(),
+    )
+
+
 def _attach(material: ApplicationMaterial, files: list[CleanFile]) -> None:
     """Store files already checked by `uploads.clean_material` (callers check them all first)."""
     for f in files:
@@ -1343,6 +1397,7 @@ __all__ = [
     "accept_with_deferral",
     "add_materials",
     "check_plan",
+    "check_filing",
     "filing_plan",
     "send_applicant_code",
     "upload_as_applicant",

@@ -228,33 +228,18 @@ def create_application(request, payload: ApplicationIn):
         )
     plan = actions.filing_plan(item, bundle)
     plan = actions.filing_plan(item, bundle, _case_params(plan, payload.cases))
-    errors, applicant = {}, None
+    given = actions.Applicant(
+        name=payload.applicant_name,
+        phone=payload.phone,
+        id_number=payload.applicant_id_number,
+        kind=payload.applicant_kind,
+        firm_name=payload.firm_name,
+        firm_uscc=payload.firm_uscc,
+    )
     try:
-        applicant = actions.validate_applicant(
-            name=payload.applicant_name,
-            phone=payload.phone,
-            id_number=payload.applicant_id_number,
-            kind=payload.applicant_kind,
-            firm_name=payload.firm_name,
-            firm_uscc=payload.firm_uscc,
-        )
+        applicant, form = actions.check_filing(plan, payload.form, given)
     except actions.FilingError as exc:
-        errors.update(exc.errors)
-    try:
-        form = actions.validate_form(
-            plan.fields,
-            payload.form,
-            applicant or actions.Applicant("", intake.normalise_phone(payload.phone)),
-        )
-    except actions.FilingError as exc:
-        for key, message in exc.errors.items():
-            errors.setdefault(key, message)
-    try:
-        actions.check_plan(plan, uploads_required=False)
-    except actions.FilingError as exc:
-        errors.update(exc.errors)
-    if errors:
-        raise ApiError(400, "invalid", "申请内容需要修改", errors)
+        raise ApiError(400, "invalid", "申请内容需要修改", exc.errors) from exc
     try:
         intake.check_code(PURPOSE, blind_index(applicant.phone), payload.sms_code)
     except intake.CodeError as exc:

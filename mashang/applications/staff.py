@@ -148,25 +148,11 @@ def window_new(request):
             firm_name=(values.get("firm_name") or "").strip(),
             firm_uscc=(values.get("firm_uscc") or "").strip().upper(),
         )
-        applicant = None
-        try:
-            applicant = actions.validate_applicant(**vars(given))
-        except actions.FilingError as exc:
-            errors.update(exc.errors)
         # The applicant block's fields (姓名, 身份证号 …) are taken from it, asked once; the
         # 情形 must be answered. Materials: the window's rule (a missing one is 补正/容缺 later).
-        form = {}
+        answers = {f.code: values.get(f"f_{f.code}") for f, _r in plan.fields}
         try:
-            form = actions.validate_form(
-                plan.fields,
-                {f.code: values.get(f"f_{f.code}") for f, _r in plan.fields},
-                applicant or given,
-            )
-        except actions.FilingError as exc:
-            for key, message in exc.errors.items():
-                errors.setdefault(key, message)
-        try:
-            actions.check_plan(plan, uploads_required=False)
+            applicant, form = actions.check_filing(plan, answers, given)
         except actions.FilingError as exc:
             errors.update(exc.errors)
         if not errors:

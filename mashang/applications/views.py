@@ -207,30 +207,19 @@ def _apply_submit(request, plan, item, bundle, phone, files, token, errors):
     """Every check at once (the applicant sees all that is wrong); the filed application, or
     the errors."""
     values = request.POST
-    applicant = None
+    given = actions.Applicant(
+        name=values.get("applicant_name"),
+        phone=phone,
+        id_number=values.get("applicant_id_number"),
+        kind=values.get("applicant_kind", ApplicantKind.PERSON),
+        firm_name=values.get("firm_name", ""),
+        firm_uscc=values.get("firm_uscc", ""),
+    )
+    answers = {f.code: values.get(f"f_{f.code}") for f, _r in plan.fields}
     try:
-        applicant = actions.validate_applicant(
-            name=values.get("applicant_name"),
-            phone=phone,
-            id_number=values.get("applicant_id_number"),
-            kind=values.get("applicant_kind", ApplicantKind.PERSON),
-            firm_name=values.get("firm_name", ""),
-            firm_uscc=values.get("firm_uscc", ""),
+        applicant, form = actions.check_filing(
+            plan, answers, given, files=files, uploads_required=True
         )
-    except actions.FilingError as exc:
-        errors.update(exc.errors)
-    form = {}
-    try:
-        form = actions.validate_form(
-            plan.fields,
-            {f.code: values.get(f"f_{f.code}") for f, _r in plan.fields},
-            applicant or actions.Applicant("", phone),
-        )
-    except actions.FilingError as exc:
-        for key, message in exc.errors.items():
-            errors.setdefault(key, message)
-    try:
-        actions.check_plan(plan, files, uploads_required=True)
     except actions.FilingError as exc:
         for key, message in exc.errors.items():
             errors.setdefault(key, message)

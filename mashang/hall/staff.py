@@ -247,17 +247,11 @@ def proxy_detail(request, pk: int):
             phone=auth.principal_phone,
             id_number=id_number.strip().upper(),
         )
-        form = {}
+        answers = {f.code: values.get(f"f_{f.code}") for f, _r in plan.fields}
         try:
-            form = application_actions.validate_form(
-                plan.fields,
-                {f.code: values.get(f"f_{f.code}") for f, _r in plan.fields},
-                principal,
+            _principal, form = application_actions.check_filing(
+                plan, answers, principal, validated=True
             )
-        except application_actions.FilingError as exc:
-            errors.update(exc.errors)
-        try:
-            application_actions.check_plan(plan, uploads_required=False)
         except application_actions.FilingError as exc:
             errors.update(exc.errors)
         if not errors:

@@ -443,3 +443,21 @@ def test_online_the_application_form_is_the_form_itself(client, catalog, people)
     assert client.post(url, data).status_code == 302
     states = {m.name: m.state for m in Application.objects.get().materials.all()}
     assert states == {"申请表": "shared", "居民身份证": "received"}
+
+
+def test_a_mistake_in_the_applicant_block_is_reported_once_on_the_block(cased):
+    """One check for every channel (actions.check_filing): a wrong phone is the only error;
+    the form's 姓名 and 身份证号, taken from the block, are not reported missing as well."""
+    from django.http import QueryDict
+
+    plan = actions.filing_plan(cased.item, None, QueryDict("c1=1"))
+    given = actions.Applicant(name=" 李四 ", phone="12345", id_number="43042219900101123x")
+    with pytest.raises(actions.FilingError) as caught:
+        actions.check_filing(plan, {"project_name": "旧房"}, given)
+    errors = caught.value.errors
+    assert "applicant_phone" in errors
+    assert "applicant_name" not in errors and "applicant_id_number" not in errors
+    right = actions.Applicant(name="李四", phone="13900139000", id_number="43042219900101123X")
+    applicant, form = actions.check_filing(plan, {"project_name": "旧房"}, right)
+    assert applicant.name == "李四" and form["project_name"] == "旧房"
+    assert form["applicant_name"] == "李四" and form["phone"] == "13900139000"
